@@ -1,0 +1,5 @@
+#ifndef WARND_CSYSTEMD_SHIM_H
+#define WARND_CSYSTEMD_SHIM_H
+#include <systemd/sd-daemon.h>
+#include <systemd/sd-journal.h>
+#endif
