@@ -1,0 +1,90 @@
+/// Evaluates rules over data: a pure function of (rules, data, evaluation time).
+///
+/// The CLI, the back-test and the daemon all call this; nothing here reads a clock, a file or a database. Each rule
+/// is applied to every series of its indicator in its plan's regions that matches its selector, and yields an
+/// ``Outcome`` per series; those whose condition holds become ``Alert``s.
+public struct Evaluator: Sendable {
+    public let ruleSet: RuleSet
+
+    public init(ruleSet: RuleSet) {
+        self.ruleSet = ruleSet
+    }
+
+    /// Everything one evaluation found.
+    public struct Result: Sendable {
+        public var time: EvaluationTime
+        /// Every applicable (rule, series) pair, in rule order.
+        public var outcomes: [Outcome]
+        /// The pending and firing ones, ordered by ``Alert/ordered(_:_:)``.
+        public var alerts: [Alert]
+        public var seriesCount: Int
+    }
+
+    /// Evaluates every rule, or only the series in `keys` (incremental evaluation after a submission: a `gap`
+    /// rule is re-evaluated when either side of its pair is touched, a `stale` rule when its region is).
+    public func evaluate(_ data: Dataset, at time: EvaluationTime, only keys: Set<SeriesKey>? = nil) -> Result {
+        var outcomes: [Outcome] = []
+        for plan in ruleSet.plans {
+            for rule in plan.rules {
+                outcomes += self.outcomes(of: rule, plan: plan, data: data, time: time, only: keys)
+            }
+        }
+        let alerts = outcomes.compactMap { alert(for: $0) }.sorted(by: Alert.ordered)
+        return Result(time: time, outcomes: outcomes, alerts: alerts, seriesCount: data.count)
+    }
+
+    /// Turns a holding outcome into an alert with its Chinese message.
+    public func alert(for outcome: Outcome) -> Alert? {
+        guard outcome.state != nil, let indicator = ruleSet.catalog[outcome.rule.indicator],
+            let plan = ruleSet.plan(outcome.rule.plan)
+        else { return nil }
+        let message = MessageRenderer(indicator: indicator, plan: plan).render(outcome)
+        return Alert(id: outcome.id, outcome: outcome, plan: plan.summary, indicator: indicator, message: message)
+    }
+
+    /// The outcomes of one rule over the data.
+    public func outcomes(
+        of rule: Rule, plan: Plan, data: Dataset, time: EvaluationTime, only keys: Set<SeriesKey>? = nil
+    ) -> [Outcome] {
+        guard let indicator = ruleSet.catalog[rule.indicator] else { return [] }
+        let candidates = (data.byIndicator[rule.indicator] ?? []).filter { rule.applies(to: $0, regions: plan.regions) }
+        let judge = SeriesJudge(rule: rule, plan: plan, indicator: indicator, time: time)
+        switch rule.kind {
+        case .stale(let p):
+            var out: [Outcome] = []
+            for region in plan.regions {
+                if let keys, !keys.contains(where: { $0.indicator == rule.indicator && $0.region == region }) { continue }
+                let inRegion = candidates.filter { $0.region == region }.sorted()
+                if inRegion.isEmpty {
+                    let key = SeriesKey(indicator: rule.indicator, region: region, dimensions: rule.selector)
+                    out.append(judge.stale(Series(key: key), p))
+                } else {
+                    out += inRegion.map { judge.stale(data.series[$0]!, p) }
+                }
+            }
+            return out
+        case .gap(let p):
+            var out: [Outcome] = []
+            let sides = candidates.filter { $0.value(of: p.dimension) == p.between.0 }.sorted()
+            for a in sides {
+                let pairKey = a.removing(dimension: p.dimension)
+                var bDims = a.dimensionMap
+                bDims[p.dimension] = p.between.1
+                let b = SeriesKey(indicator: a.indicator, region: a.region, dimensions: bDims)
+                if let keys, !keys.contains(a), !keys.contains(b) { continue }
+                guard let sa = data.series[a], let sb = data.series[b] else { continue }
+                var gaps: [Series.Point] = []
+                for pt in sa.points { if let vb = sb.value(at: pt.period) { gaps.append(.init(period: pt.period, value: abs(pt.value - vb))) } }
+                let gapSeries = Series(key: pairKey, points: gaps)
+                out.append(judge.withHysteresis(gapSeries) { judge.gap($0, p, asOf: $1) })
+            }
+            return out
+        default:
+            return candidates.sorted().compactMap { key -> Outcome? in
+                if let keys, !keys.contains(key) { return nil }
+                let s = data.series[key]!
+                return judge.withHysteresis(s) { judge.judge($0, asOf: $1) }
+            }
+        }
+    }
+}

@@ -1,0 +1,190 @@
+import Foundation
+import Yams
+
+/// A YAML file composed into nodes that remember their line and column.
+///
+/// warnd reads YAML as a node tree rather than through `Codable` because every error must point at the exact key or
+/// value, unknown keys must be caught, and all problems must be collected rather than the first one thrown.
+/// Anchors and aliases are refused: rules files don't need them, and they are how "billion laughs" documents blow
+/// up; flow nesting deeper than ``maxDepth`` is refused before libyaml's recursive composer sees it.
+public struct YAMLDocument {
+    public let file: String
+    public let root: Node?
+
+    public static let maxDepth = 64
+
+    /// Parses `bytes`; on failure returns the diagnostics instead.
+    public static func parse(_ bytes: [UInt8], file: String) -> Result<YAMLDocument, RulesLoadError> {
+        var body = bytes[...]
+        if body.starts(with: [0xEF, 0xBB, 0xBF]) { body = body.dropFirst(3) }
+        if let nul = body.firstIndex(of: 0) {
+            return .failure(RulesLoadError([Diagnostic(location(ofByte: nul, in: bytes, file: file),
+                "NUL byte in a YAML file; rules files are UTF-8 text")]))
+        }
+        guard let text = String(validating: body, as: UTF8.self) else {
+            let bad = firstInvalidUTF8(in: bytes)
+            return .failure(RulesLoadError([Diagnostic(location(ofByte: bad, in: bytes, file: file),
+                "invalid UTF-8; save rules files as UTF-8")]))
+        }
+        if let deep = tooDeep(text, file: file) { return .failure(RulesLoadError([deep])) }
+        do {
+            let root = try Yams.compose(yaml: text)
+            var diags: [Diagnostic] = []
+            if let root { checkNoAnchors(root, file: file, into: &diags) }
+            if !diags.isEmpty { return .failure(RulesLoadError(diags)) }
+            return .success(YAMLDocument(file: file, root: root))
+        } catch let error as YamlError {
+            return .failure(RulesLoadError([diagnostic(for: error, text: text, file: file)]))
+        } catch {
+            return .failure(RulesLoadError([Diagnostic(SourceLocation(file: file, line: 1, column: 1), "\(error)")]))
+        }
+    }
+
+    public static func location(of node: Node, file: String) -> SourceLocation {
+        let m = node.mark
+        return SourceLocation(file: file, line: m?.line ?? 1, column: m?.column ?? 1)
+    }
+
+    private static func checkNoAnchors(_ node: Node, file: String, into diags: inout [Diagnostic]) {
+        if node.anchor != nil {
+            diags.append(Diagnostic(location(of: node, file: file),
+                "anchors and aliases are not supported in warnd files; write the value out"))
+            return
+        }
+        switch node {
+        case .mapping(let m):
+            for (k, v) in m {
+                checkNoAnchors(k, file: file, into: &diags)
+                checkNoAnchors(v, file: file, into: &diags)
+            }
+        case .sequence(let s):
+            for v in s { checkNoAnchors(v, file: file, into: &diags) }
+        case .alias:
+            diags.append(Diagnostic(location(of: node, file: file),
+                "anchors and aliases are not supported in warnd files; write the value out"))
+        case .scalar:
+            break
+        }
+    }
+
+    /// Flow collections nested deeper than ``maxDepth`` (block nesting that deep needs an absurd file anyway).
+    private static func tooDeep(_ text: String, file: String) -> Diagnostic? {
+        var depth = 0
+        var line = 1
+        var column = 0
+        var quote: UInt8? = nil
+        var comment = false
+        for b in text.utf8 {
+            if b & 0xC0 != 0x80 { column += 1 }
+            if b == 0x0A {
+                line += 1
+                column = 0
+                comment = false
+                continue
+            }
+            if comment { continue }
+            if let q = quote {
+                if b == q { quote = nil }
+                continue
+            }
+            switch b {
+            case UInt8(ascii: "#"): comment = true
+            case UInt8(ascii: "\""), UInt8(ascii: "'"): if depth > 0 { quote = b }
+            case UInt8(ascii: "["), UInt8(ascii: "{"):
+                depth += 1
+                if depth > maxDepth {
+                    return Diagnostic(SourceLocation(file: file, line: line, column: column),
+                        "YAML nested more than \(maxDepth) levels deep")
+                }
+            case UInt8(ascii: "]"), UInt8(ascii: "}"): depth = max(0, depth - 1)
+            default: break
+            }
+        }
+        return nil
+    }
+
+    private static func diagnostic(for error: YamlError, text: String, file: String) -> Diagnostic {
+        func at(_ mark: Mark) -> SourceLocation { SourceLocation(file: file, line: mark.line, column: mark.column) }
+        switch error {
+        case let .scanner(context, problem, mark, _), let .parser(context, problem, mark, _),
+            let .composer(context, problem, mark, _):
+            let ctx = context.map { "\($0.text) " } ?? ""
+            return Diagnostic(at(mark), "invalid YAML: \(ctx)\(problem)")
+        case let .duplicatedKeysInMapping(duplicates, context):
+            let key = duplicates.first ?? ""
+            let first = context.mark
+            let second = secondOccurrence(of: key, after: first, in: text)
+                .map { SourceLocation(file: file, line: $0.line, column: $0.column) } ?? at(first)
+            return Diagnostic(second,
+                "duplicate key '\(key)' (first at line \(first.line)); each key may appear once in a mapping")
+        case let .reader(problem, offset, _, _):
+            if let offset, let loc = lineColumn(ofByte: offset, in: text) {
+                return Diagnostic(SourceLocation(file: file, line: loc.0, column: loc.1), "invalid YAML: \(problem)")
+            }
+            return Diagnostic(SourceLocation(file: file, line: 1, column: 1), "invalid YAML: \(problem)")
+        default:
+            return Diagnostic(SourceLocation(file: file, line: 1, column: 1), "invalid YAML: \(error)")
+        }
+    }
+
+    /// Where a duplicated key is written again: same column, a later line.
+    private static func secondOccurrence(of key: String, after mark: Mark, in text: String) -> (line: Int, column: Int)? {
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        guard mark.line <= lines.count else { return nil }
+        for i in mark.line..<lines.count {
+            let scalars = Array(lines[i].unicodeScalars)
+            guard scalars.count >= mark.column else { continue }
+            let rest = String(String.UnicodeScalarView(scalars[(mark.column - 1)...]))
+            for candidate in [key, "\"\(key)\"", "'\(key)'"] {
+                if rest.hasPrefix(candidate + ":") { return (i + 1, mark.column) }
+            }
+        }
+        return nil
+    }
+
+    private static func lineColumn(ofByte offset: Int, in text: String) -> (Int, Int)? {
+        var line = 1
+        var column = 1
+        var i = 0
+        for b in text.utf8 {
+            if i == offset { return (line, column) }
+            if b == 0x0A {
+                line += 1
+                column = 1
+            } else if b & 0xC0 != 0x80 {
+                column += 1
+            }
+            i += 1
+        }
+        return i == offset ? (line, column) : nil
+    }
+
+    static func location(ofByte offset: Int, in bytes: [UInt8], file: String) -> SourceLocation {
+        var line = 1
+        var column = 1
+        for b in bytes[..<min(offset, bytes.count)] {
+            if b == 0x0A {
+                line += 1
+                column = 1
+            } else if b & 0xC0 != 0x80 {
+                column += 1
+            }
+        }
+        return SourceLocation(file: file, line: line, column: column)
+    }
+
+    static func firstInvalidUTF8(in bytes: [UInt8]) -> Int {
+        var i = 0
+        while i < bytes.count {
+            let b = bytes[i]
+            let len: Int
+            if b < 0x80 { len = 1 } else if b & 0xE0 == 0xC0 { len = 2 } else if b & 0xF0 == 0xE0 { len = 3 }
+            else if b & 0xF8 == 0xF0 { len = 4 } else { return i }
+            if i + len > bytes.count { return i }
+            if String(validating: bytes[i..<(i + len)], as: UTF8.self) == nil { return i }
+            i += len
+        }
+        return bytes.count
+    }
+}
+

@@ -1,0 +1,75 @@
+/// A Chinese alert message with `{placeholder}`s, checked when the rules load.
+///
+/// Tuners write the committee-facing sentence themselves; a misspelt placeholder would otherwise surface as a
+/// literal `{forcast}` in a report months later, so the set of names is closed and checked at load time.
+public struct MessageTemplate: Sendable, Hashable {
+    public enum Part: Sendable, Hashable {
+        case text(String)
+        case placeholder(String)
+    }
+
+    public let parts: [Part]
+    public let source: String
+
+    /// Every placeholder a template may use.
+    public static let placeholders: [String] = [
+        "indicator_name", "indicator", "region", "dimensions", "period", "value", "unit", "target", "target_year",
+        "forecast", "lower", "upper", "level", "p_meet", "progress_ratio", "status", "reach_year", "change", "gap",
+        "slope", "due", "plan", "rule", "department",
+    ]
+
+    public enum ParseError: Error, Equatable {
+        /// The placeholder name and its character offset in the template.
+        case unknownPlaceholder(String, offset: Int)
+        case unclosedBrace(offset: Int)
+    }
+
+    /// Parses a template; `{{` and `}}` stand for literal braces.
+    public init(_ source: String) throws(ParseError) {
+        var parts: [Part] = []
+        var text = ""
+        var chars = Array(source)
+        chars.append("\0")
+        var i = 0
+        while i < chars.count - 1 {
+            let c = chars[i]
+            if c == "{" && chars[i + 1] == "{" {
+                text.append("{")
+                i += 2
+            } else if c == "}" && chars[i + 1] == "}" {
+                text.append("}")
+                i += 2
+            } else if c == "{" {
+                guard let close = chars[(i + 1)...].firstIndex(of: "}"), close < chars.count - 1 else {
+                    throw .unclosedBrace(offset: i)
+                }
+                let name = String(chars[(i + 1)..<close])
+                guard Self.placeholders.contains(name) else { throw .unknownPlaceholder(name, offset: i) }
+                if !text.isEmpty {
+                    parts.append(.text(text))
+                    text = ""
+                }
+                parts.append(.placeholder(name))
+                i = close + 1
+            } else {
+                text.append(c)
+                i += 1
+            }
+        }
+        if !text.isEmpty { parts.append(.text(text)) }
+        self.parts = parts
+        self.source = source
+    }
+
+    /// Fills the placeholders; a value that is not known for this alert renders as `—`.
+    public func render(_ values: [String: String]) -> String {
+        var out = ""
+        for p in parts {
+            switch p {
+            case .text(let t): out += t
+            case .placeholder(let n): out += values[n] ?? "—"
+            }
+        }
+        return out
+    }
+}
