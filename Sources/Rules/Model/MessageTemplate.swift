@@ -15,7 +15,7 @@ public struct MessageTemplate: Sendable, Hashable {
     public static let placeholders: [String] = [
         "indicator_name", "indicator", "region", "dimensions", "period", "value", "unit", "target", "target_year",
         "forecast", "lower", "upper", "level", "p_meet", "progress_ratio", "status", "reach_year", "change", "gap",
-        "slope", "due", "plan", "rule", "department",
+        "slope", "due", "plan", "rule", "department", "window", "expected",
     ]
 
     public enum ParseError: Error, Equatable {

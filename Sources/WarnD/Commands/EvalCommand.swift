@@ -1,0 +1,87 @@
+import ArgumentParser
+import Foundation
+import Rules
+
+/// `warnd eval`: evaluates rules over data files without a daemon.
+struct EvalCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "eval",
+        abstract: "Evaluate rules over data files and print the alerts.",
+        discussion: """
+            --at evaluates as of a past period (only data up to it); --now fixes the evaluation day (for 'stale'
+            rules). --explain RULE shows, per series, the points used, the fitted line, forecast, interval, p_meet
+            and progress ratio. --backtest FROM..TO replays the periods one by one (see 'warnd backtest').
+            """
+    )
+
+    @OptionGroup var rulesOptions: RulesOptions
+    @OptionGroup var dataOptions: DataOptions
+
+    @Option(help: "Evaluate as of this period (2024, 2024Q3, 2024-07); default: all data.")
+    var at: String?
+
+    @Option(help: "The evaluation day, YYYY-MM-DD; default: today (UTC).")
+    var now: String?
+
+    @Option(help: "text (Chinese messages grouped by severity) or json (docs/alerts.md).")
+    var format: OutputFormat = .text
+
+    @Option(help: "Explain a rule (its id, or the id before '/' for all its checks).")
+    var explain: String?
+
+    @Option(help: "Replay periods FROM..TO and show when each alert fires and clears.")
+    var backtest: String?
+
+    enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+        case text, json
+    }
+
+    func validate() throws {
+        if let at, Period(at) == nil { throw ValidationError("--at: expected a period like 2024, 2024Q3 or 2024-07, found '\(at)'") }
+        if let now, CivilDate(now) == nil { throw ValidationError("--now: expected a day like 2025-07-01, found '\(now)'") }
+        if let backtest, BacktestRange(backtest) == nil {
+            throw ValidationError("--backtest: expected FROM..TO such as 2019..2024, found '\(backtest)'")
+        }
+        if dataOptions.data.isEmpty { throw ValidationError("give at least one --data file or directory") }
+    }
+
+    func run() throws {
+        let ruleSet = try rulesOptions.load()
+        let data = try dataOptions.load(catalog: ruleSet.catalog, regions: ruleSet.regions)
+        if let backtest, let range = BacktestRange(backtest) {
+            let report = Backtest(ruleSet: ruleSet).run(data, range: range)
+            print(format == .json ? report.json() : report.text(), terminator: "")
+            return
+        }
+        let time = EvaluationTime(at: at.flatMap { Period($0) }, now: now.flatMap(CivilDate.init) ?? CivilDate.today())
+        let result = Evaluator(ruleSet: ruleSet).evaluate(data, at: time)
+        if let explain {
+            let text = Explanation(ruleSet: ruleSet).render(result, rule: explain)
+            guard let text else {
+                throw ValidationError("--explain: no rule '\(explain)'"
+                    + Suggestion.hint(for: explain, among: ruleSet.rules.map(\.id)))
+            }
+            print(text, terminator: "")
+            return
+        }
+        let asOf = time.at ?? data.periods.last
+        switch format {
+        case .json:
+            let doc = AlertJSON.document(result.alerts, evaluatedAt: time.now.description, at: asOf)
+            FileHandle.standardOutput.write(AlertJSON.encode(doc))
+            print()
+        case .text:
+            print(TextReport.render(result, ruleSet: ruleSet, asOf: asOf), terminator: "")
+        }
+    }
+}
+
+extension CivilDate {
+    /// Today in UTC: the one place the CLI reads the clock.
+    static func today() -> CivilDate {
+        var cal = Calendar(identifier: .gregorian)
+        cal.timeZone = TimeZone(identifier: "UTC")!
+        let c = cal.dateComponents([.year, .month, .day], from: Date())
+        return CivilDate(year: c.year!, month: c.month!, day: c.day!)
+    }
+}
