@@ -45,7 +45,7 @@ import Testing
         case .success: Issue.record("\(name) should fail to load")
         case .failure(let e):
             let actual = e.diagnostics.map { "\($0.location):\($0.level == .error ? "" : " warning:") \($0.message)" }
-            #expect(actual == expected.map(String.init))
+            #expect(actual == expected.map { String($0) })
         }
     }
 

@@ -104,7 +104,7 @@ struct PlanLoader {
         var indicator: Indicator?
         if let ind = r.string("indicator", required: true, what: "an indicator id from the catalog") {
             indicator = catalog[ind]
-            if indicator == nil {
+            if indicator == nil && catalog.count > 0 {
                 sink.error(r.location(of: r.value("indicator")!),
                     "\(ctx)unknown indicator '\(ind)'\(Suggestion.hint(for: ind, among: catalog.order))")
             }

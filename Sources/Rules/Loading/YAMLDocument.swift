@@ -27,11 +27,10 @@ public struct YAMLDocument {
                 "invalid UTF-8; save rules files as UTF-8")]))
         }
         if let deep = tooDeep(text, file: file) { return .failure(RulesLoadError([deep])) }
+        let anchors = anchorsAndAliases(text, file: file)
+        if !anchors.isEmpty { return .failure(RulesLoadError(anchors)) }
         do {
             let root = try Yams.compose(yaml: text)
-            var diags: [Diagnostic] = []
-            if let root { checkNoAnchors(root, file: file, into: &diags) }
-            if !diags.isEmpty { return .failure(RulesLoadError(diags)) }
             return .success(YAMLDocument(file: file, root: root))
         } catch let error as YamlError {
             return .failure(RulesLoadError([diagnostic(for: error, text: text, file: file)]))
@@ -45,26 +44,48 @@ public struct YAMLDocument {
         return SourceLocation(file: file, line: m?.line ?? 1, column: m?.column ?? 1)
     }
 
-    private static func checkNoAnchors(_ node: Node, file: String, into diags: inout [Diagnostic]) {
-        if node.anchor != nil {
-            diags.append(Diagnostic(location(of: node, file: file),
-                "anchors and aliases are not supported in warnd files; write the value out"))
-            return
-        }
-        switch node {
-        case .mapping(let m):
-            for (k, v) in m {
-                checkNoAnchors(k, file: file, into: &diags)
-                checkNoAnchors(v, file: file, into: &diags)
+    /// Anchors (`&name`) and aliases (`*name`) where YAML would read them: at the start of a value, after
+    /// `- `, `: `, `[`, `{` or `,`, outside quotes and comments.
+    ///
+    /// Found in the text because Yams resolves aliases while composing and keeps no trace of them on the nodes.
+    private static func anchorsAndAliases(_ text: String, file: String) -> [Diagnostic] {
+        var out: [Diagnostic] = []
+        var line = 0
+        for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            line += 1
+            guard raw.contains("&") || raw.contains("*") else { continue }
+            var quote: Character? = nil
+            var previous: Character? = nil  // the last non-space character outside quotes
+            var afterSpace = true
+            var column = 0
+            for c in raw {
+                column += 1
+                if let q = quote {
+                    if c == q { quote = nil }
+                    previous = c
+                    afterSpace = false
+                    continue
+                }
+                if c == "#" && afterSpace { break }
+                if (c == "\"" || c == "'") && (previous == nil || ":-[{,".contains(previous!)) {
+                    quote = c
+                    continue
+                }
+                let startsValue = previous == nil || (":-[{,".contains(previous!) && (afterSpace || "[{,".contains(previous!)))
+                if (c == "&" || c == "*") && startsValue {
+                    out.append(Diagnostic(SourceLocation(file: file, line: line, column: column),
+                        "anchors and aliases are not supported in warnd files; write the value out"))
+                    break
+                }
+                if c == " " || c == "\t" {
+                    afterSpace = true
+                } else {
+                    previous = c
+                    afterSpace = false
+                }
             }
-        case .sequence(let s):
-            for v in s { checkNoAnchors(v, file: file, into: &diags) }
-        case .alias:
-            diags.append(Diagnostic(location(of: node, file: file),
-                "anchors and aliases are not supported in warnd files; write the value out"))
-        case .scalar:
-            break
         }
+        return out
     }
 
     /// Flow collections nested deeper than ``maxDepth`` (block nesting that deep needs an absurd file anyway).
@@ -108,8 +129,8 @@ public struct YAMLDocument {
         switch error {
         case let .scanner(context, problem, mark, _), let .parser(context, problem, mark, _),
             let .composer(context, problem, mark, _):
-            let ctx = context.map { "\($0.text) " } ?? ""
-            return Diagnostic(at(mark), "invalid YAML: \(ctx)\(problem)")
+            let ctx = context.map { " \($0.text) (opened at line \($0.mark.line), column \($0.mark.column))" } ?? ""
+            return Diagnostic(at(mark), "invalid YAML: \(problem)\(ctx)")
         case let .duplicatedKeysInMapping(duplicates, context):
             let key = duplicates.first ?? ""
             let first = context.mark
