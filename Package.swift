@@ -52,6 +52,7 @@ let package = Package(
         .testTarget(
             name: "WarnDTests",
             dependencies: ["WarnD", "Rules", .product(name: "GRDB", package: "GRDB.swift")],
+            exclude: ["Fixtures"],
             swiftSettings: swiftSettings
         ),
     ],

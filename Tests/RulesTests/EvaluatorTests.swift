@@ -56,7 +56,7 @@ import Testing
         #expect(abs(f.progressRatio! - 0.55) < 1e-9)
         #expect(f.status == .accelerationNeeded)
         #expect(f.reachYear == 2039)
-        #expect(a.message == "孕产妇死亡率（测试县）预计2030年为15.6/10万，未达到<12/10万的目标，达标概率0%，按当前趋势预计2039年达标")
+        #expect(a.message == "孕产妇死亡率（测试县）预计2030年为15.6/10万，未达到<12/10万的目标，达标概率<1%，按当前趋势预计2039年达标")
     }
 
     @Test func forecastUsesMinProbabilityNotThePointForecastAlone() throws {

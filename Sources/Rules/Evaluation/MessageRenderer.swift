@@ -42,7 +42,7 @@ public struct MessageRenderer: Sendable {
             if let x = f.lower { v["lower"] = quantity(x) }
             if let x = f.upper { v["upper"] = quantity(x) }
             if let l = f.level { v["level"] = Self.percent(l) }
-            if let p = f.pMeet { v["p_meet"] = Self.percent(p) }
+            if let p = f.pMeet { v["p_meet"] = Self.probability(p) }
             if let q = f.progressRatio { v["progress_ratio"] = Self.number(q) }
             v["status"] = f.status.chinese
             if let y = f.reachYear { v["reach_year"] = String(y) }
@@ -121,6 +121,14 @@ public struct MessageRenderer: Sendable {
     /// A probability as a whole percentage: 0.31 → 31%.
     public static func percent(_ p: Double) -> String {
         String(format: "%.0f%%", p * 100)
+    }
+
+    /// A probability for a reader: whole percentages, but never "0%" or "100%" for what is merely unlikely or
+    /// likely — the model cannot be that sure.
+    public static func probability(_ p: Double) -> String {
+        if p > 0 && p < 0.005 { return "<1%" }
+        if p < 1 && p > 0.995 { return ">99%" }
+        return percent(p)
     }
 
     public static func chinese(_ p: Period) -> String {
