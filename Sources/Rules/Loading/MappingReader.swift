@@ -1,24 +1,26 @@
 import Yams
 
 /// Collects diagnostics while a file is read, so one pass reports every problem.
-final class DiagnosticSink {
-    var diagnostics: [Diagnostic] = []
+public final class DiagnosticSink {
+    public var diagnostics: [Diagnostic] = []
 
-    func error(_ location: SourceLocation, _ message: String) {
+    public init() {}
+
+    public func error(_ location: SourceLocation, _ message: String) {
         diagnostics.append(Diagnostic(location, message))
     }
 
-    var hasErrors: Bool { diagnostics.contains { $0.level == .error } }
+    public var hasErrors: Bool { diagnostics.contains { $0.level == .error } }
 }
 
 /// Reads one YAML mapping strictly: typed getters that record a diagnostic for a wrong type, and a final check
 /// that reports every key nobody asked for, with a did-you-mean.
-struct MappingReader {
-    let file: String
-    let node: Node
+public struct MappingReader {
+    public let file: String
+    public let node: Node
     /// Prefix naming what is being read, e.g. `rule "qx-w-health-2-mmr": `.
-    let context: String
-    let sink: DiagnosticSink
+    public let context: String
+    public let sink: DiagnosticSink
     private let pairs: [(key: String, keyNode: Node, value: Node)]
 
     init?(_ node: Node, file: String, context: String, expected: String, sink: DiagnosticSink) {
@@ -42,23 +44,23 @@ struct MappingReader {
         self.pairs = pairs
     }
 
-    var location: SourceLocation { YAMLDocument.location(of: node, file: file) }
+    public var location: SourceLocation { YAMLDocument.location(of: node, file: file) }
 
-    func location(of node: Node) -> SourceLocation { YAMLDocument.location(of: node, file: file) }
+    public func location(of node: Node) -> SourceLocation { YAMLDocument.location(of: node, file: file) }
 
     /// The value node of a key, `nil` when absent or null.
-    func value(_ key: String) -> Node? {
+    public func value(_ key: String) -> Node? {
         guard let v = pairs.first(where: { $0.key == key })?.value else { return nil }
         return v.isNull ? nil : v
     }
 
-    func keyLocation(_ key: String) -> SourceLocation? {
+    public func keyLocation(_ key: String) -> SourceLocation? {
         pairs.first { $0.key == key }.map { location(of: $0.keyNode) }
     }
 
-    func has(_ key: String) -> Bool { value(key) != nil }
+    public func has(_ key: String) -> Bool { value(key) != nil }
 
-    var keys: [String] { pairs.map(\.key) }
+    public var keys: [String] { pairs.map(\.key) }
 
     private func missing(_ key: String, _ what: String) {
         if let loc = keyLocation(key) {
@@ -68,7 +70,7 @@ struct MappingReader {
         }
     }
 
-    func string(_ key: String, required: Bool = false, what: String = "a string") -> String? {
+    public func string(_ key: String, required: Bool = false, what: String = "a string") -> String? {
         guard let v = value(key) else {
             if required { missing(key, what) }
             return nil
@@ -80,7 +82,7 @@ struct MappingReader {
         return s.string
     }
 
-    func double(_ key: String, required: Bool = false, what: String = "a number") -> Double? {
+    public func double(_ key: String, required: Bool = false, what: String = "a number") -> Double? {
         guard let v = value(key) else {
             if required { missing(key, what) }
             return nil
@@ -90,7 +92,7 @@ struct MappingReader {
         return nil
     }
 
-    func int(_ key: String, required: Bool = false, what: String = "a whole number") -> Int? {
+    public func int(_ key: String, required: Bool = false, what: String = "a whole number") -> Int? {
         guard let v = value(key) else {
             if required { missing(key, what) }
             return nil
@@ -100,7 +102,7 @@ struct MappingReader {
         return nil
     }
 
-    func bool(_ key: String) -> Bool? {
+    public func bool(_ key: String) -> Bool? {
         guard let v = value(key) else { return nil }
         if case .scalar(let s) = v, s.style == .plain {
             if s.string == "true" { return true }
@@ -111,7 +113,7 @@ struct MappingReader {
     }
 
     /// A list of strings; a single scalar is an error, not silently a one-element list.
-    func stringList(_ key: String, required: Bool = false) -> [String]? {
+    public func stringList(_ key: String, required: Bool = false) -> [String]? {
         guard let v = value(key) else {
             if required { missing(key, "a list of strings") }
             return nil
@@ -132,7 +134,7 @@ struct MappingReader {
     }
 
     /// A mapping of string to string (labels, dimension selectors).
-    func stringMap(_ key: String) -> [String: String]? {
+    public func stringMap(_ key: String) -> [String: String]? {
         guard let v = value(key) else { return nil }
         guard case .mapping(let m) = v else {
             sink.error(location(of: v), "\(context)'\(key)' must be a mapping of names to strings, found \(v.valueDescription)")
@@ -150,7 +152,7 @@ struct MappingReader {
     }
 
     /// Reports every key not in `allowed`, with the closest allowed key as a hint.
-    func rejectUnknownKeys(allowed: [String]) {
+    public func rejectUnknownKeys(allowed: [String]) {
         for p in pairs where !allowed.contains(p.key) {
             sink.error(location(of: p.keyNode),
                 "\(context)unknown key '\(p.key)'\(Suggestion.hint(for: p.key, among: allowed))")
@@ -159,13 +161,13 @@ struct MappingReader {
 }
 
 extension Node {
-    var isNull: Bool {
+    public var isNull: Bool {
         guard case .scalar(let s) = self, s.style == .plain else { return false }
         return s.string.isEmpty || s.string == "~" || s.string == "null" || s.string == "Null" || s.string == "NULL"
     }
 
     /// A plain (unquoted) finite number; quoted numbers are strings in YAML and are refused as numbers.
-    var plainNumber: Double? {
+    public var plainNumber: Double? {
         guard case .scalar(let s) = self, s.style == .plain else { return nil }
         let t = s.string
         guard let d = Double(t), d.isFinite, !t.lowercased().contains("n"), !t.lowercased().contains("i") else {
@@ -174,7 +176,7 @@ extension Node {
         return d
     }
 
-    var kindDescription: String {
+    public var kindDescription: String {
         switch self {
         case .mapping: return "a mapping"
         case .sequence: return "a list"
@@ -184,7 +186,7 @@ extension Node {
     }
 
     /// How a wrong value is quoted back in a message.
-    var valueDescription: String {
+    public var valueDescription: String {
         switch self {
         case .scalar(let s):
             if isNull { return "nothing" }

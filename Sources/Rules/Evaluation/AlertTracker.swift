@@ -1,0 +1,112 @@
+/// The life of each alert across evaluations: inactive → pending → firing → resolved.
+///
+/// Only transitions are announced (firing, resolved), so a restart or a reload with unchanged rules — which
+/// re-evaluates to the same alerts — announces nothing again. State is keyed by the alert fingerprint (rule id +
+/// series), so a rule kept across a reload keeps its state, as Prometheus' rule manager copies state on update.
+public struct AlertTracker: Sendable {
+    public enum State: String, Sendable, Hashable, Codable {
+        case pending, firing, resolved
+    }
+
+    /// What is remembered of one alert between evaluations (and persisted by the daemon).
+    public struct Record: Sendable, Hashable {
+        public var id: String
+        public var rule: String
+        public var plan: String
+        public var key: SeriesKey
+        public var state: State
+        public var severity: Severity
+        public var message: String
+        /// When the current state began (the daemon's clock, ISO 8601).
+        public var since: String
+
+        public init(id: String, rule: String, plan: String, key: SeriesKey, state: State, severity: Severity,
+            message: String, since: String)
+        {
+            self.id = id
+            self.rule = rule
+            self.plan = plan
+            self.key = key
+            self.state = state
+            self.severity = severity
+            self.message = message
+            self.since = since
+        }
+    }
+
+    /// An announced change: an alert began firing, or a firing alert resolved.
+    public struct Transition: Sendable, Hashable {
+        public enum Change: String, Sendable, Hashable {
+            case firing, resolved
+        }
+
+        public var change: Change
+        public var record: Record
+        /// The alert as evaluated (for `firing`, and for `resolved` the last firing state is in `record`).
+        public var alert: Alert?
+    }
+
+    public private(set) var records: [String: Record]
+
+    public init(records: [Record] = []) {
+        self.records = Dictionary(records.map { ($0.id, $0) }, uniquingKeysWith: { _, b in b })
+    }
+
+    /// The alerts currently firing or pending.
+    public var active: [Record] { records.values.filter { $0.state != .resolved } }
+
+    /// Applies an evaluation.
+    ///
+    /// - Parameters:
+    ///   - result: the evaluation; its outcomes say which (rule, series) pairs were looked at.
+    ///   - complete: `true` for a full evaluation, in which an active alert that was not looked at at all (its rule
+    ///     was removed by a reload, its series is gone) resolves; `false` for an incremental one, in which only
+    ///     the alerts whose pair was looked at can change.
+    ///   - now: the timestamp recorded for changes.
+    /// - Returns: the transitions to announce, and the records that changed (to persist).
+    public mutating func apply(_ result: Evaluator.Result, complete: Bool, now: String)
+        -> (transitions: [Transition], changed: [Record])
+    {
+        var transitions: [Transition] = []
+        var changed: [Record] = []
+        var seen = Set<String>()
+        for alert in result.alerts {
+            seen.insert(alert.id)
+            let newState: State = alert.state == .firing ? .firing : .pending
+            let old = records[alert.id]
+            var record = Record(id: alert.id, rule: alert.rule.id, plan: alert.plan.id, key: alert.key, state: newState,
+                severity: alert.severity, message: alert.message, since: now)
+            if let old, old.state == newState {
+                record.since = old.since
+                if old != record {
+                    records[alert.id] = record
+                    changed.append(record)
+                }
+                continue
+            }
+            records[alert.id] = record
+            changed.append(record)
+            if newState == .firing { transitions.append(Transition(change: .firing, record: record, alert: alert)) }
+        }
+        let looked = complete ? nil : Set(result.outcomes.map(\.id))
+        for (id, old) in records where old.state != .resolved && !seen.contains(id) {
+            if let looked, !looked.contains(id) { continue }
+            if old.state == .firing {
+                var r = old
+                r.state = .resolved
+                r.since = now
+                records[id] = r
+                changed.append(r)
+                transitions.append(Transition(change: .resolved, record: r, alert: nil))
+            } else {
+                // A pending alert that stops holding was never announced: it goes quietly.
+                var r = old
+                r.state = .resolved
+                r.since = now
+                records[id] = r
+                changed.append(r)
+            }
+        }
+        return (transitions.sorted { ($0.record.severity, $0.record.rule, $0.record.key) < ($1.record.severity, $1.record.rule, $1.record.key) }, changed)
+    }
+}
