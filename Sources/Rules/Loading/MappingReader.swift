@@ -23,7 +23,7 @@ public struct MappingReader {
     public let sink: DiagnosticSink
     private let pairs: [(key: String, keyNode: Node, value: Node)]
 
-    init?(_ node: Node, file: String, context: String, expected: String, sink: DiagnosticSink) {
+    public init?(_ node: Node, file: String, context: String, expected: String, sink: DiagnosticSink) {
         guard case .mapping(let m) = node else {
             sink.error(YAMLDocument.location(of: node, file: file),
                 "\(context)expected \(expected) (a mapping of key: value), found \(node.kindDescription)")

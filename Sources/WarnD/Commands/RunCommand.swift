@@ -1,0 +1,78 @@
+import ArgumentParser
+import Foundation
+import Logging
+import Rules
+import ServiceLifecycle
+
+/// `warnd run`: the daemon, in the foreground (systemd `Type=notify`, or a terminal).
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run the daemon: watch the inbox, evaluate, announce alerts to journald and write alert files."
+    )
+
+    @OptionGroup var daemon: DaemonOptions
+
+    @Option(help: "Fix the evaluation day (YYYY-MM-DD), for demonstrations and tests; default: today (UTC).")
+    var now: String?
+
+    func validate() throws {
+        if let now, CivilDate(now) == nil { throw ValidationError("--now: expected a day like 2025-07-01, found '\(now)'") }
+    }
+
+    func run() async throws {
+        let config = try daemon.resolve()
+        let toJournal = config.log == .journal || (config.log == .auto && Journal.isAvailable)
+        let level = Logger.Level(rawValue: config.logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var h: any LogHandler = toJournal ? JournalLogHandler(label: label) : StreamLogHandler.standardError(label: label)
+            h.logLevel = level
+            return h
+        }
+        let logger = Logger(label: "warnd")
+        let notifier = SystemdNotifier()
+
+        let ruleSet: RuleSet
+        switch RulesLoader.load(paths: config.rules) {
+        case .success(let s): ruleSet = s
+        case .failure(let e):
+            for d in e.diagnostics {
+                logger.critical("cannot start: \(d)", metadata: [
+                    "MESSAGE_ID": "\(MessageID.reloadFailed)", "rules_file": "\(d.location.file)",
+                    "rules_line": "\(d.location.line)", "rules_column": "\(d.location.column)",
+                ])
+            }
+            if toJournal { Terminal.printDiagnostics(e.diagnostics) }
+            throw ExitCode(1)
+        }
+        let fixedDay = now.flatMap(CivilDate.init)
+        let daemon: WarnDaemon
+        do {
+            daemon = try WarnDaemon(config: config, ruleSet: ruleSet, logger: logger, notifier: notifier,
+                today: { fixedDay ?? CivilDate.today() })
+            try await daemon.start()
+        } catch {
+            logger.critical("cannot start: \(error)")
+            throw ExitCode(1)
+        }
+
+        var services: [any Service] = [
+            ScheduleService(daemon: daemon, interval: config.evaluationInterval),
+            ReloadSignalService(daemon: daemon),
+        ]
+        services += try await Self.ingestServices(config: config, daemon: daemon, logger: logger)
+        if let usec = notifier.watchdogInterval() {
+            services.append(WatchdogService(daemon: daemon, notifier: notifier, intervalMicroseconds: usec))
+        }
+        let group = ServiceGroup(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        let status = await daemon.statusLine
+        notifier.ready(status: status)
+        logger.notice("warnd ready: \(status)", metadata: [
+            "MESSAGE_ID": "\(MessageID.started)", "state_directory": "\(config.stateDirectory)",
+        ])
+        try await group.run()
+        notifier.stopping()
+        await daemon.shutdown()
+        logger.notice("warnd stopped")
+    }
+}

@@ -1,0 +1,58 @@
+import Foundation
+import Glibc
+
+/// Writing files so that a reader, or a crash, never sees half of one.
+enum AtomicFile {
+    struct IOError: Error, CustomStringConvertible {
+        var path: String
+        var operation: String
+        var errno: Int32
+        var description: String { "\(operation) \(path): \(String(cString: strerror(errno)))" }
+    }
+
+    /// Writes `data` to a temporary file beside `path`, fsyncs it, renames it over `path` and fsyncs the directory.
+    static func write(_ data: Data, to path: String, mode: mode_t = 0o640) throws {
+        let dir = (path as NSString).deletingLastPathComponent
+        let tmp = "\(dir.isEmpty ? "." : dir)/.\((path as NSString).lastPathComponent).tmp-\(getpid())"
+        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
+        guard fd >= 0 else { throw IOError(path: tmp, operation: "create", errno: errno) }
+        do {
+            try writeAll(fd, data, path: tmp)
+            guard fsync(fd) == 0 else { throw IOError(path: tmp, operation: "fsync", errno: errno) }
+            close(fd)
+        } catch {
+            close(fd)
+            unlink(tmp)
+            throw error
+        }
+        guard rename(tmp, path) == 0 else {
+            let e = errno
+            unlink(tmp)
+            throw IOError(path: path, operation: "rename", errno: e)
+        }
+        syncDirectory(dir.isEmpty ? "." : dir)
+    }
+
+    static func writeAll(_ fd: Int32, _ data: Data, path: String) throws {
+        try data.withUnsafeBytes { raw in
+            var off = 0
+            while off < raw.count {
+                let n = Glibc.write(fd, raw.baseAddress! + off, raw.count - off)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw IOError(path: path, operation: "write", errno: errno)
+                }
+                off += n
+            }
+        }
+    }
+
+    /// fsync a directory so a rename in it is durable.
+    static func syncDirectory(_ dir: String) {
+        let fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if fd >= 0 {
+            fsync(fd)
+            close(fd)
+        }
+    }
+}
