@@ -7,13 +7,13 @@ import Rules
 /// An actor, because ingestion, the schedule, reloads and the watchdog all reach it concurrently; everything it
 /// holds is a value, and evaluation itself is the pure ``Evaluator``.
 actor WarnDaemon: SubmissionHandler {
-    let config: DaemonConfiguration
-    let store: Store
+    nonisolated let config: DaemonConfiguration
+    nonisolated let store: Store
     let logger: Logger
     let notifier: SystemdNotifier
     let eventLog: EventLog
     /// The evaluation day; injectable so tests pin it.
-    let today: @Sendable () -> CivilDate
+    nonisolated let today: @Sendable () -> CivilDate
 
     private(set) var ruleSet: RuleSet
     private(set) var rulesLoadedAt: String

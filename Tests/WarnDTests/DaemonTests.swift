@@ -1,0 +1,296 @@
+import Foundation
+import Logging
+import Rules
+import Testing
+
+@testable import WarnD
+
+/// Log entries captured in memory (tests never bootstrap the logging system).
+final class LogCapture: @unchecked Sendable {
+    struct Entry: Sendable {
+        var level: Logger.Level
+        var message: String
+        var metadata: [String: String]
+    }
+
+    private let lock = NSLock()
+    private var _entries: [Entry] = []
+
+    var entries: [Entry] { lock.withLock { _entries } }
+
+    func with(_ id: String) -> [Entry] { entries.filter { $0.metadata["MESSAGE_ID"] == id } }
+
+    var logger: Logger {
+        Logger(label: "test") { _ in Handler(capture: self) }
+    }
+
+    struct Handler: LogHandler {
+        let capture: LogCapture
+        var metadata: Logger.Metadata = [:]
+        var logLevel: Logger.Level = .trace
+        var metadataProvider: Logger.MetadataProvider?
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+        func log(event: LogEvent) {
+            let m = (event.metadata ?? [:]).mapValues { JournalLogHandler.flatten($0) }
+            capture.lock.withLock {
+                capture._entries.append(Entry(level: event.level, message: event.message.description, metadata: m))
+            }
+        }
+    }
+}
+
+/// A state directory with rules, for one daemon test.
+struct DaemonFixture {
+    let dir: TemporaryDirectory
+    let rulesDir: URL
+    let config: DaemonConfiguration
+    let log = LogCapture()
+
+    static let rules = """
+        plan:
+          id: t-women
+          title: 测试县妇女发展规划（2021—2030年）
+          regions: [测试县]
+          baseline_year: 2020
+          target_year: 2030
+        rules:
+          - id: t-hiv
+            indicator: hiv_mother_to_child_transmission_rate
+            target: {op: "<=", value: 2, scope: every_year}
+            binding: true
+            department: 县卫生健康局
+            source: {domain: 妇女与健康, goal: "5", text: 艾滋病母婴传播率保持在2%以下}
+            kind: breach
+          - id: t-mmr
+            indicator: maternal_mortality_ratio
+            target: {op: "<=", value: 12}
+            source: {text: 孕产妇死亡率下降到12/10万以下}
+            checks:
+              - kind: forecast
+
+        """
+
+    init(rules: String = DaemonFixture.rules) throws {
+        dir = try TemporaryDirectory()
+        rulesDir = dir.url.appendingPathComponent("rules")
+        try FileManager.default.createDirectory(at: rulesDir, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: WarnDBinary.fixtures.appendingPathComponent("catalog.yaml"),
+            to: rulesDir.appendingPathComponent("indicators.yaml"))
+        try rules.write(to: rulesDir.appendingPathComponent("plan.yaml"), atomically: true, encoding: .utf8)
+        var c = DaemonConfiguration.defaults(environment: ["STATE_DIRECTORY": dir.url.appendingPathComponent("state").path])
+        c.rules = [rulesDir.path]
+        config = c
+    }
+
+    func daemon() throws -> WarnDaemon {
+        let set = try RulesLoader.load(paths: config.rules).get()
+        return try WarnDaemon(config: config, ruleSet: set, logger: log.logger,
+            today: { CivilDate(year: 2025, month: 3, day: 1) })
+    }
+
+    static func submission(_ name: String, _ text: String) -> Submission {
+        let bytes = Array(text.utf8)
+        return Submission(name: name, bytes: bytes, sha256: SHA256Stand.hex(bytes))
+    }
+
+    var events: [[String: Any]] {
+        let path = config.alertsDirectory + "/events.jsonl"
+        let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+        return text.split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
+    }
+
+    var active: [String: Any] {
+        let data = FileManager.default.contents(atPath: config.alertsDirectory + "/active.json") ?? Data()
+        return (try? JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:]
+    }
+}
+
+/// A content hash for tests until the ingest layer's SHA-256 is in: distinct content, distinct hash.
+enum SHA256Stand {
+    static func hex(_ bytes: [UInt8]) -> String {
+        Fingerprint.of(rule: String(decoding: bytes, as: UTF8.self), key: SeriesKey(indicator: "x", region: "y"))
+    }
+}
+
+@Suite struct DaemonTests {
+    static let breachCSV = """
+        indicator,region,period,value
+        hiv_mother_to_child_transmission_rate,测试县,2023,1.5
+        hiv_mother_to_child_transmission_rate,测试县,2024,2.6
+
+        """
+
+    @Test func acceptedFileIsStoredAndFiresAlerts() async throws {
+        let f = try DaemonFixture()
+        let d = try f.daemon()
+        try await d.start()
+        let result = await d.handle(DaemonFixture.submission("hiv.csv", Self.breachCSV))
+        #expect(result == .accepted(rows: 2, series: 1))
+        let key = SeriesKey(indicator: "hiv_mother_to_child_transmission_rate", region: "测试县")
+        let prov = try #require(try d.store.provenance(of: key, period: .year(2024)))
+        #expect(prov.value == 2.6 && prov.submission == "hiv.csv")
+        let events = f.events
+        #expect(events.count == 1)
+        #expect(events.first?["change"] as? String == "firing")
+        #expect((events.first?["alert"] as? [String: Any])?["rule"] as? String == "t-hiv")
+        let firing = f.log.with(MessageID.alertFiring)
+        #expect(firing.count == 1)
+        #expect(firing.first?.level == .critical)
+        #expect(firing.first?.message == "艾滋病母婴传播率（测试县）2024年为2.6%，未达到≤2%的目标")
+        #expect(firing.first?.metadata["indicator"] == "hiv_mother_to_child_transmission_rate")
+        #expect(firing.first?.metadata["department"] == "县卫生健康局")
+        #expect(f.log.with(MessageID.fileAccepted).first?.metadata["rows"] == "2")
+        let alerts = try #require(f.active["alerts"] as? [[String: Any]])
+        #expect(alerts.map { $0["rule"] as? String } == ["t-hiv"])
+        let report = try String(contentsOfFile: f.config.alertsDirectory + "/report.md", encoding: .utf8)
+        #expect(report.contains("| 艾滋病母婴传播率 | 测试县 | 2.6%（2024年） | ≤2%（每年） | — | — | 未达标 | 县卫生健康局 |"))
+    }
+
+    @Test func badFileIsRejectedWithEveryReasonAndStoresNothing() async throws {
+        let f = try DaemonFixture()
+        let d = try f.daemon()
+        try await d.start()
+        let bad = """
+            indicator,region,period,value
+            hiv_mother_to_child_transmission_rate,测试县,2023,1.5
+            hiv_mother_to_child_transmision_rate,测试县,2024,2.6
+            hiv_mother_to_child_transmission_rate,测试县,2025,abc
+
+            """
+        let result = await d.handle(DaemonFixture.submission("bad.csv", bad))
+        #expect(result == .rejected(reasons: [
+            "bad.csv:3:1: error: unknown indicator 'hiv_mother_to_child_transmision_rate' (did you mean 'hiv_mother_to_child_transmission_rate'?)",
+            "bad.csv:4:48: error: expected a decimal number, found 'abc'",
+        ]))
+        #expect(try d.store.counts().observations == 0, "all rows or none")
+        #expect(f.log.with(MessageID.fileRejected).count == 1)
+    }
+
+    @Test func identicalFileIsRecognisedAndNotStoredTwice() async throws {
+        let f = try DaemonFixture()
+        let d = try f.daemon()
+        try await d.start()
+        _ = await d.handle(DaemonFixture.submission("a.csv", Self.breachCSV))
+        let again = await d.handle(DaemonFixture.submission("b.csv", Self.breachCSV))
+        #expect(again == .duplicate(of: "a.csv"))
+        #expect(try d.store.counts().submissions == 1)
+    }
+
+    @Test func revisionReplacesTheValueKeepsProvenanceAndResolvesTheAlert() async throws {
+        let f = try DaemonFixture()
+        let d = try f.daemon()
+        try await d.start()
+        _ = await d.handle(DaemonFixture.submission("first.csv", Self.breachCSV))
+        let revision = "indicator,region,period,value\nhiv_mother_to_child_transmission_rate,测试县,2024,1.9\n"
+        #expect(await d.handle(DaemonFixture.submission("revision.csv", revision)) == .accepted(rows: 1, series: 1))
+        let key = SeriesKey(indicator: "hiv_mother_to_child_transmission_rate", region: "测试县")
+        let prov = try #require(try d.store.provenance(of: key, period: .year(2024)))
+        #expect(prov.value == 1.9 && prov.submission == "revision.csv")
+        #expect(f.events.map { $0["change"] as? String } == ["firing", "resolved"])
+        #expect(f.log.with(MessageID.alertResolved).first?.level == .notice)
+        #expect((f.active["alerts"] as? [Any])?.isEmpty == true)
+        let report = try String(contentsOfFile: f.config.alertsDirectory + "/report.md", encoding: .utf8)
+        #expect(report.contains("## 自上次报告以来已解除的预警"))
+        #expect(report.contains("| 艾滋病母婴传播率 | 测试县 | t-hiv |"))
+    }
+
+    @Test func restartAnnouncesNothingAgain() async throws {
+        let f = try DaemonFixture()
+        do {
+            let d = try f.daemon()
+            try await d.start()
+            _ = await d.handle(DaemonFixture.submission("hiv.csv", Self.breachCSV))
+        }
+        let before = f.log.with(MessageID.alertFiring).count
+        let again = try f.daemon()
+        try await again.start()
+        #expect(f.log.with(MessageID.alertFiring).count == before)
+        #expect(f.events.count == 1)
+        #expect(await again.current.count == 1, "the alert is still firing after the restart")
+    }
+
+    @Test func failedReloadKeepsTheOldRulesAndSaysWhy() async throws {
+        let f = try DaemonFixture()
+        let d = try f.daemon()
+        try await d.start()
+        _ = await d.handle(DaemonFixture.submission("hiv.csv", Self.breachCSV))
+        let planFile = f.rulesDir.appendingPathComponent("plan.yaml")
+        try DaemonFixture.rules.replacingOccurrences(of: "kind: breach", with: "kind: breech")
+            .write(to: planFile, atomically: true, encoding: .utf8)
+        let status = await d.reload()
+        #expect(!status.ok)
+        #expect(status.errors == [
+            "\(planFile.path):14:11: error: rule \"t-hiv\": unknown kind 'breech' (did you mean 'breach'?); expected one of breach, forecast, trajectory, fluctuation, direction, gap, stale",
+        ])
+        #expect(ReloadStatus.read(from: f.config.reloadStatusPath) == status)
+        #expect(await d.ruleSet.ruleCount == 2, "old rules still in force")
+        #expect(await d.statusLine.contains("RELOAD FAILED (1 error)"))
+        let logged = try #require(f.log.with(MessageID.reloadFailed).first)
+        #expect(logged.metadata["rules_line"] == "14" && logged.metadata["rules_column"] == "11")
+        // The old rules still evaluate: a new breach fires.
+        _ = await d.handle(DaemonFixture.submission("more.csv", "indicator,region,period,value\nhiv_mother_to_child_transmission_rate,测试县,2025,3\n"))
+        #expect(await d.current.count == 1)
+        // Fixed rules apply, and unchanged rules keep their state: nothing is announced again.
+        try DaemonFixture.rules.write(to: planFile, atomically: true, encoding: .utf8)
+        let fixed = await d.reload()
+        #expect(fixed.ok && fixed.generation == status.generation + 1)
+        #expect(f.log.with(MessageID.alertFiring).count == 1)
+    }
+
+    @Test func removingARuleOnReloadResolvesItsAlerts() async throws {
+        let f = try DaemonFixture()
+        let d = try f.daemon()
+        try await d.start()
+        _ = await d.handle(DaemonFixture.submission("hiv.csv", Self.breachCSV))
+        let withoutHIV = DaemonFixture.rules.components(separatedBy: "  - id: t-mmr")
+        try (withoutHIV[0].components(separatedBy: "  - id: t-hiv")[0] + "  - id: t-mmr" + withoutHIV[1])
+            .write(to: f.rulesDir.appendingPathComponent("plan.yaml"), atomically: true, encoding: .utf8)
+        #expect(await d.reload().ok)
+        #expect(f.events.map { $0["change"] as? String } == ["firing", "resolved"])
+    }
+
+    @Test func tornEventLogTailIsRepairedAndCaughtUpFromTheStore() async throws {
+        let f = try DaemonFixture()
+        do {
+            let d = try f.daemon()
+            try await d.start()
+            _ = await d.handle(DaemonFixture.submission("hiv.csv", Self.breachCSV))
+        }
+        // A crash mid-append: the last line is cut short.
+        let path = f.config.alertsDirectory + "/events.jsonl"
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        try String(text.dropLast(20)).write(toFile: path, atomically: false, encoding: .utf8)
+        let d = try f.daemon()
+        try await d.start()
+        #expect(f.events.count == 1)
+        #expect(f.events.first?["seq"] as? Int == 1)
+        #expect(try String(contentsOfFile: path, encoding: .utf8).hasSuffix("}\n"))
+    }
+
+    @Test func reportEscapesDataDerivedText() throws {
+        #expect(CommitteeReport.cell("渠|县\n<b>x</b>&`y`") == "渠\\|县 &lt;b&gt;x&lt;/b&gt;&amp;\\`y\\`")
+        #expect(CommitteeReport.cell("a\u{07}b\u{85}c") == "abc")
+    }
+
+    @Test func configurationIsStrictAndPointsAtTheKey() throws {
+        let yaml = "rules: /etc/warnd/rules\nevaluation_intervall: 1h\nlog: jornal\nmax_file_size: 64MiB\n"
+        guard case .failure(let e) = DaemonConfiguration.load(path: "warnd.yaml", bytes: Array(yaml.utf8), over: .defaults(environment: [:])) else {
+            Issue.record("should fail")
+            return
+        }
+        #expect(e.diagnostics.map(\.description) == [
+            "warnd.yaml:2:1: error: unknown key 'evaluation_intervall' (did you mean 'evaluation_interval'?)",
+            "warnd.yaml:3:6: error: 'log' must be journal, stderr or auto, found 'jornal' (did you mean 'journal'?)",
+        ])
+        let good = "state_directory: /srv/warnd\nevaluation_interval: 30m\nmax_file_size: 1GiB\nsettle: 500ms\n"
+        let c = try DaemonConfiguration.load(path: "w.yaml", bytes: Array(good.utf8), over: .defaults(environment: [:])).get()
+        #expect(c.inbox == "/srv/warnd/inbox" && c.database == "/srv/warnd/warnd.sqlite")
+        #expect(c.evaluationInterval == .seconds(1800) && c.maxFileSize == 1 << 30 && c.settle == .milliseconds(500))
+        #expect(DaemonConfiguration.defaults(environment: ["STATE_DIRECTORY": "/var/lib/warnd", "CONFIGURATION_DIRECTORY": "/etc/warnd"]).rules == ["/etc/warnd/rules"])
+    }
+}
