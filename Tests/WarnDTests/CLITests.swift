@@ -52,17 +52,21 @@ import Testing
         #expect(out.stderr.contains("--at: expected a period like 2024, 2024Q3 or 2024-07, found '2024Q5'"))
     }
 
+    /// `eval`/`backtest` arguments for one golden fixture: its rules, the shared catalog, its data.
+    static func golden(_ kind: String) -> [String] {
+        let dir = WarnDBinary.fixtures.appendingPathComponent("golden/\(kind)")
+        return ["--rules", dir.appendingPathComponent("rules.yaml").path,
+            "--catalog", WarnDBinary.fixtures.appendingPathComponent("catalog.yaml").path,
+            "--data", dir.appendingPathComponent("data.csv").path]
+    }
+
     static let kinds = ["breach", "forecast", "trajectory", "fluctuation", "direction", "gap", "stale"]
 
     /// `eval --format json` per rule kind against a committed golden file (`WARND_UPDATE_GOLDEN=1` rewrites them).
     @Test(arguments: kinds)
     func evalJSONMatchesTheGoldenFile(_ kind: String) throws {
         let dir = WarnDBinary.fixtures.appendingPathComponent("golden/\(kind)")
-        let out = try WarnDBinary.run([
-            "eval", "--rules", dir.appendingPathComponent("rules.yaml").path,
-            "--catalog", WarnDBinary.fixtures.appendingPathComponent("catalog.yaml").path,
-            "--data", dir.appendingPathComponent("data.csv").path, "--now", "2025-07-01", "--format", "json",
-        ])
+        let out = try WarnDBinary.run(["eval"] + Self.golden(kind) + ["--now", "2025-07-01", "--format", "json"])
         #expect(out.status == 0, "\(out.stderr)")
         let golden = dir.appendingPathComponent("expected.json")
         if ProcessInfo.processInfo.environment["WARND_UPDATE_GOLDEN"] == "1" {
@@ -91,26 +95,16 @@ import Testing
     }
 
     @Test func explainShowsTheNumbersBehindAForecast() throws {
-        let dir = WarnDBinary.fixtures.appendingPathComponent("golden/forecast")
-        let out = try WarnDBinary.run([
-            "eval", "--rules", dir.appendingPathComponent("rules.yaml").path,
-            "--catalog", WarnDBinary.fixtures.appendingPathComponent("catalog.yaml").path,
-            "--data", dir.appendingPathComponent("data.csv").path, "--now", "2025-07-01", "--explain", "g-mmr",
-        ])
+        let out = try WarnDBinary.run(["eval"] + Self.golden("forecast") + ["--now", "2025-07-01", "--explain", "g-mmr"])
         #expect(out.status == 0, "\(out.stderr)")
         #expect(out.stdout.contains("rule g-mmr/forecast (forecast, critical) — plan golden-forecast"))
         #expect(out.stdout.contains("points: 2020 20 · 2021 19.6 · 2022 19 · 2023 18.8 · 2024 18.2"))
         #expect(out.stdout.contains("fit: slope -0.44 per year"))
-        #expect(out.stdout.contains("forecast 2030: 15.6  80% interval [15.13, 16.07]  p_meet 0%  progress ratio 0.55  status acceleration_needed  reach 2039"))
+        #expect(out.stdout.contains("forecast 2030: 15.6  80% interval [15.13, 16.07]  p_meet <1%  progress ratio 0.55  status acceleration_needed  reach 2039"))
     }
 
     @Test func explainOfAnUnknownRuleSuggestsTheNearestId() throws {
-        let dir = WarnDBinary.fixtures.appendingPathComponent("golden/forecast")
-        let out = try WarnDBinary.run([
-            "eval", "--rules", dir.appendingPathComponent("rules.yaml").path,
-            "--catalog", WarnDBinary.fixtures.appendingPathComponent("catalog.yaml").path,
-            "--data", dir.appendingPathComponent("data.csv").path, "--explain", "g-mmr/forcast",
-        ])
+        let out = try WarnDBinary.run(["eval"] + Self.golden("forecast") + ["--explain", "g-mmr/forcast"])
         #expect(out.status == 2)
         #expect(out.stderr.contains("--explain: no rule 'g-mmr/forcast' (did you mean 'g-mmr/forecast'?)"))
     }
@@ -128,12 +122,7 @@ import Testing
     }
 
     @Test func backtestShowsWhenAlertsFireAndClear() throws {
-        let dir = WarnDBinary.fixtures.appendingPathComponent("golden/breach")
-        let out = try WarnDBinary.run([
-            "backtest", "--rules", dir.appendingPathComponent("rules.yaml").path,
-            "--catalog", WarnDBinary.fixtures.appendingPathComponent("catalog.yaml").path,
-            "--data", dir.appendingPathComponent("data.csv").path, "--from", "2022", "--to", "2024",
-        ])
+        let out = try WarnDBinary.run(["backtest"] + Self.golden("breach") + ["--from", "2022", "--to", "2024"])
         #expect(out.status == 0, "\(out.stderr)")
         #expect(out.stdout.contains("2024  FIRING    critical g-hiv  hiv_mother_to_child_transmission_rate{region=测试县}"))
         #expect(out.stdout.contains("g-hiv  1 / 0 / 1"))

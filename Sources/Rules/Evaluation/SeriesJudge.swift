@@ -60,18 +60,25 @@ struct SeriesJudge: Sendable {
         return (target, v)
     }
 
-    // MARK: breach
-
-    func breach(_ series: Series, asOf at: Period?) -> Outcome {
+    /// An outcome at the series' latest point as of `at`, or one noting that there is no data.
+    private func latest(_ series: Series, asOf at: Period?) -> (Outcome, ArraySlice<Series.Point>, Series.Point?) {
         var o = Outcome(rule: rule, key: series.key)
         let pts = series.asOf(at)
         guard let last = pts.last else {
             o.note = "no data"
-            return o
+            return (o, pts, nil)
         }
         o.period = last.period
         o.value = last.value
-        o.points = Array(pts.suffix(1))
+        o.points = [last]
+        return (o, pts, last)
+    }
+
+    // MARK: breach
+
+    func breach(_ series: Series, asOf at: Period?) -> Outcome {
+        var (o, _, latest) = latest(series, asOf: at)
+        guard let last = latest else { return o }
         guard let (target, tv) = resolvedTarget(series, &o) else { return o }
         let due = target.scope == .everyYear || last.period.year >= target.year
         o.holds = due && !target.isMet(by: last.value, target: tv)
@@ -81,14 +88,8 @@ struct SeriesJudge: Sendable {
     // MARK: forecast
 
     func forecast(_ series: Series, _ p: ForecastParameters, asOf at: Period?) -> Outcome {
-        var o = Outcome(rule: rule, key: series.key)
-        let all = series.asOf(at)
-        guard let last = all.last else {
-            o.note = "no data"
-            return o
-        }
-        o.period = last.period
-        o.value = last.value
+        var (o, all, latest) = latest(series, asOf: at)
+        guard let last = latest else { return o }
         guard let (target, tv) = resolvedTarget(series, &o) else {
             var f = ForecastResult(method: p.method, year: rule.target?.year ?? plan.targetYear, status: .insufficientData)
             f.reason = o.note
@@ -219,15 +220,8 @@ struct SeriesJudge: Sendable {
     // MARK: trajectory
 
     func trajectory(_ series: Series, tolerance: Double, asOf at: Period?) -> Outcome {
-        var o = Outcome(rule: rule, key: series.key)
-        let pts = series.asOf(at)
-        guard let last = pts.last else {
-            o.note = "no data"
-            return o
-        }
-        o.period = last.period
-        o.value = last.value
-        o.points = [last]
+        var (o, _, latest) = latest(series, asOf: at)
+        guard let last = latest else { return o }
         guard let (target, tv) = resolvedTarget(series, &o) else { return o }
         let B = Double(plan.baselineYear)
         guard let y0 = series.value(at: .year(plan.baselineYear)) else {

@@ -62,7 +62,7 @@ struct Explanation {
             if let lo = f.lower, let hi = f.upper, let l = f.level {
                 s += "  \(MessageRenderer.percent(l)) interval [\(n(lo)), \(n(hi))]"
             }
-            s += "  p_meet \(f.pMeet.map(MessageRenderer.percent) ?? "—")"
+            s += "  p_meet \(f.pMeet.map(MessageRenderer.probability) ?? "—")"
             s += "  progress ratio \(n(f.progressRatio))  status \(f.status.rawValue)"
             if let r = f.reachYear { s += "  reach \(r)" }
             if let sf = f.shortfall { s += "  shortfall \(n(sf))" }
