@@ -181,6 +181,19 @@ import Testing
         #expect(Self.evaluate(Self.plan([rule]), Self.data("mmr", [2021: 20, 2024: 18.6])).alerts.isEmpty, "no baseline value")
     }
 
+    @Test func trajectoryFollowsTheTargetOperatorNotTheBaselineSide() {
+        // 婴儿死亡率 already 2.37‰ in 2020 against < 2.5: the "path" from 2.37 to 2.5 rises, but 1.86 in 2024 is
+        // progress (and meets the target), never "behind".
+        let rule = Rule(id: "t", plan: "p", indicator: "mmr", kind: .trajectory(tolerance: 0.1),
+            target: Target(comparison: .less, value: .absolute(2.5), year: 2030))
+        #expect(Self.evaluate(Self.plan([rule]), Self.data("mmr", [2020: 2.37, 2024: 1.86])).alerts.isEmpty)
+        // A ≥ target: falling further below it is behind.
+        let up = Rule(id: "u", plan: "p", indicator: "screening", kind: .trajectory(tolerance: 0.1),
+            target: Target(comparison: .greaterOrEqual, value: .absolute(70), year: 2030))
+        let r = Self.evaluate(Self.plan([up]), Self.data("screening", [2020: 40, 2024: 45]))
+        #expect(r.alerts.count == 1, "path says 52 in 2024; 7 behind > 0.1·30")
+    }
+
     // MARK: fluctuation
 
     @Test func fluctuationAbsoluteAndRelativeBounds() throws {
@@ -196,13 +209,19 @@ import Testing
     }
 
     @Test func fluctuationRobustZNeedsEnoughEarlierChanges() throws {
-        // Δ = 1, 1, 1, 1, 6: median 1, MAD 0 → z = +∞ > 3. With only three earlier changes it is not judged.
+        // Δ = 1, 1, 1, 3, then 6: median 1, MAD 0 → the modified z-score's fallback, 1.2533·mean |Δ − 1| =
+        // 1.2533·0.5; z = (6 − 1)/(1.253314·0.5) = 7.979 > 3.
         let rule = Rule(id: "z", plan: "p", indicator: "screening", kind: .fluctuation(FluctuationParameters(robustZ: 3)))
-        let r = Self.evaluate(Self.plan([rule]), Self.data("screening", [2019: 50, 2020: 51, 2021: 52, 2022: 53, 2023: 54, 2024: 60]))
+        let r = Self.evaluate(Self.plan([rule]), Self.data("screening", [2019: 50, 2020: 51, 2021: 52, 2022: 53, 2023: 56, 2024: 62]))
         #expect(r.alerts.count == 1)
-        #expect(r.alerts.first?.outcome.measures.robustZ == .infinity)
+        #expect(abs(r.alerts.first!.outcome.measures.robustZ! - 5 / (1.253314 * 0.5)) < 1e-9)
+        // With only three earlier changes it is not judged.
         let few = Self.evaluate(Self.plan([rule]), Self.data("screening", [2020: 51, 2021: 52, 2022: 53, 2023: 54, 2024: 60]))
         #expect(few.alerts.isEmpty)
+        // Earlier changes that do not vary at all give no scale: not judged, rather than an infinite z.
+        let flat = Self.evaluate(Self.plan([rule]), Self.data("screening", [2019: 9, 2020: 9, 2021: 9, 2022: 9, 2023: 9, 2024: 9.4]))
+        #expect(flat.alerts.isEmpty)
+        #expect(flat.outcomes.first?.note == "earlier changes have no spread; robust z not judged")
         // Δ = 1, 3, 2, 1, 2.5: median(1,3,2,1) = 1.5, MAD = 0.5 → z = (2.5 − 1.5)/(1.4826·0.5) = 1.349 ≤ 3.
         let normal = Self.evaluate(Self.plan([rule]), Self.data("screening", [2019: 50, 2020: 51, 2021: 54, 2022: 56, 2023: 57, 2024: 59.5]))
         #expect(normal.alerts.isEmpty)
@@ -216,7 +235,7 @@ import Testing
         let rule = Rule(id: "d", plan: "p", indicator: "screening", kind: .direction(DirectionParameters(up: true)))
         let r = Self.evaluate(Self.plan([rule]), Self.data("screening", [2020: 10, 2022: 30, 2023: 29.5, 2024: 29]))
         #expect(abs(r.alerts.first!.outcome.measures.slope! + 0.5) < 1e-9)
-        #expect(r.alerts.first?.message == "宫颈癌筛查率（测试县）近3期年均变化-0.5%，与逐步提高的目标方向相反")
+        #expect(r.alerts.first?.message == "宫颈癌筛查率（测试县）近3期年均变化-0.5个百分点，与逐步提高的目标方向相反")
         let tolerant = Rule(id: "d", plan: "p", indicator: "screening", kind: .direction(DirectionParameters(up: true, tolerance: 0.6)))
         #expect(Self.evaluate(Self.plan([tolerant]), Self.data("screening", [2022: 30, 2023: 29.5, 2024: 29])).alerts.isEmpty)
     }
@@ -236,6 +255,9 @@ import Testing
         let narrowing = Self.data("mmr", [2022: 10, 2023: 10, 2024: 10], dims: ["area": "城镇"])
             + Self.data("mmr", [2022: 16, 2023: 15, 2024: 14], dims: ["area": "农村"])
         #expect(Self.evaluate(Self.plan([rule]), narrowing).alerts.isEmpty)
+        let closed = Self.data("mmr", [2022: 10, 2023: 10, 2024: 10], dims: ["area": "城镇"])
+            + Self.data("mmr", [2022: 10, 2023: 10, 2024: 10], dims: ["area": "农村"])
+        #expect(Self.evaluate(Self.plan([rule]), closed).alerts.isEmpty, "a closed gap cannot narrow further")
         let bounded = Rule(id: "g", plan: "p", indicator: "mmr", kind: .gap(GapParameters(dimension: "area", between: ("城镇", "农村"), max: 3.5)))
         #expect(Self.evaluate(Self.plan([bounded]), narrowing).alerts.count == 1, "narrowing but 4 > 3.5")
     }
@@ -251,6 +273,13 @@ import Testing
         let a = try #require(r.alerts.first)
         #expect(a.outcome.period == .year(2024))
         #expect(a.message == "孕产妇死亡率（测试县）2024年数据应于2025年6月30日前报送，至今未报送")
+        // One alert per region, however many breakdowns are late.
+        let breakdowns = Self.data("mmr", [2023: 14]) + Self.data("mmr", [2023: 12], dims: ["area": "城镇"])
+            + Self.data("mmr", [2023: 16], dims: ["area": "农村"])
+        #expect(Self.evaluate(Self.plan([rule]), breakdowns, now: CivilDate(year: 2025, month: 7, day: 1)).alerts.map(\.key) == [Self.key("mmr")])
+        // …and none when any of them has the value.
+        let partly = breakdowns + Self.data("mmr", [2024: 11], dims: ["area": "城镇"])
+        #expect(Self.evaluate(Self.plan([rule]), partly, now: CivilDate(year: 2025, month: 7, day: 1)).alerts.isEmpty)
         // A region with no series at all is stale too.
         let none = Self.evaluate(Self.plan([rule]), [], now: CivilDate(year: 2025, month: 7, day: 1))
         #expect(none.alerts.map(\.key) == [Self.key("mmr")])

@@ -51,16 +51,16 @@ public struct Evaluator: Sendable {
         let judge = SeriesJudge(rule: rule, plan: plan, indicator: indicator, time: time)
         switch rule.kind {
         case .stale(let p):
+            // One outcome per region: the indicator's data for the region is late, however many breakdowns it has.
             var out: [Outcome] = []
             for region in plan.regions {
                 if let keys, !keys.contains(where: { $0.indicator == rule.indicator && $0.region == region }) { continue }
-                let inRegion = candidates.filter { $0.region == region }.sorted()
-                if inRegion.isEmpty {
-                    let key = SeriesKey(indicator: rule.indicator, region: region, dimensions: rule.selector)
-                    out.append(judge.stale(Series(key: key), p))
-                } else {
-                    out += inRegion.map { judge.stale(data.series[$0]!, p) }
+                let key = SeriesKey(indicator: rule.indicator, region: region, dimensions: rule.selector)
+                var merged = Series(key: key)
+                for k in candidates where k.region == region {
+                    for pt in data.series[k]!.points { merged.set(pt.value, at: pt.period) }
                 }
+                out.append(judge.stale(merged, p))
             }
             return out
         case .gap(let p):

@@ -48,9 +48,9 @@ public struct MessageRenderer: Sendable {
             if let y = f.reachYear { v["reach_year"] = String(y) }
         }
         let m = o.measures
-        if let c = m.change { v["change"] = (c > 0 ? "+" : "") + quantity(c) }
-        if let g = m.gap { v["gap"] = quantity(g) }
-        if let s = m.slope { v["slope"] = (s > 0 ? "+" : "") + quantity(s) }
+        if let c = m.change { v["change"] = (c > 0 ? "+" : "") + difference(c) }
+        if let g = m.gap { v["gap"] = difference(g) }
+        if let s = m.slope { v["slope"] = (s > 0 ? "+" : "") + difference(s) }
         if let d = m.due { v["due"] = d.chinese }
         if let w = m.window { v["window"] = String(w) }
         if let e = m.expected { v["expected"] = quantity(e) }
@@ -102,6 +102,11 @@ public struct MessageRenderer: Sendable {
             }
             return s
         }
+    }
+
+    /// A difference of two values: for a percentage it is in percentage points (个百分点), not percent.
+    func difference(_ x: Double) -> String {
+        indicator.unit == "%" ? Self.number(x) + "个百分点" : quantity(x)
     }
 
     /// `1/10万` is written after a number as `/10万`; other units follow the number as they are.

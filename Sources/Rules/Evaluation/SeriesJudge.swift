@@ -229,10 +229,14 @@ struct SeriesJudge: Sendable {
             return o
         }
         guard last.t > B, tv != y0 else { return o }
+        // Already meeting the target is never "behind", whatever the path says.
+        if target.isMet(by: last.value, target: tv) { return o }
         let T = Double(target.year)
         let expected = last.t >= T ? tv : y0 + (tv - y0) * (last.t - B) / (T - B)
         o.measures.expected = expected
-        let behind = tv < y0 ? last.value - expected : expected - last.value
+        // Which way is progress: the target's operator says it (≈ has none: towards the target from y0).
+        let wantsLower = target.comparison.wantsLower ?? (tv < y0)
+        let behind = wantsLower ? last.value - expected : expected - last.value
         o.holds = behind > tolerance * abs(tv - y0)
         return o
     }
@@ -269,13 +273,29 @@ struct SeriesJudge: Sendable {
         }
         if let k = p.robustZ {
             let earlier = Array(changes.dropLast())
-            if earlier.count >= p.minChanges, let z = RobustStatistics.robustZ(delta, reference: earlier) {
-                o.measures.robustZ = z
-                if abs(z) > k { holds = true }
+            if earlier.count >= p.minChanges {
+                if let z = Self.robustZ(delta, earlier) {
+                    o.measures.robustZ = z
+                    if abs(z) > k { holds = true }
+                } else {
+                    o.note = "earlier changes have no spread; robust z not judged"
+                }
             }
         }
         o.holds = holds
         return o
+    }
+
+    /// (x − median) / (1.4826·MAD); where MAD is 0 (more than half the changes equal), the modified z-score's
+    /// fallback 1.2533·mean absolute deviation; `nil` when the earlier changes do not vary at all — then any change
+    /// would be "infinitely" unusual, which says nothing.
+    static func robustZ(_ x: Double, _ reference: [Double]) -> Double? {
+        guard let med = RobustStatistics.median(reference), let mad = RobustStatistics.medianAbsoluteDeviation(reference)
+        else { return nil }
+        if mad > 0 { return (x - med) / (RobustStatistics.madToStandardDeviation * mad) }
+        let meanAD = reference.reduce(0) { $0 + abs($1 - med) } / Double(reference.count)
+        guard meanAD > 0 else { return nil }
+        return (x - med) / (1.253314 * meanAD)
     }
 
     // MARK: direction
@@ -316,7 +336,8 @@ struct SeriesJudge: Sendable {
         if p.narrowing {
             if pts.count == p.window, let fit = LinearFit(t: pts.map(\.t), y: pts.map(\.value)) {
                 o.measures.slope = fit.slope
-                if fit.slope >= 0 { holds = true }
+                // A gap that has closed cannot narrow further.
+                if fit.slope >= 0 && last.value > 0 { holds = true }
             } else {
                 o.note = "needs \(p.window) periods with both sides, has \(pts.count)"
             }

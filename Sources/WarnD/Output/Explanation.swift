@@ -55,7 +55,7 @@ struct Explanation {
         if let f = o.forecast {
             if let slope = f.slope {
                 s += f.method == .linear
-                    ? "    fit: slope \(n(slope)) per year, intercept \(n(f.intercept)), s = \(n(f.residualStandardError))\n"
+                    ? "    fit: slope \(n(slope)) per year, fitted \(o.period.map { "\($0)" } ?? "latest") \(n(f.intercept.map { $0 + slope * (o.points.last?.t ?? 0) })), s = \(n(f.residualStandardError))\n"
                     : "    growth: \(n(slope * 100))% a year\n"
             }
             s += "    forecast \(f.year): \(n(f.value))"
