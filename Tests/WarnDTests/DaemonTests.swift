@@ -93,7 +93,7 @@ struct DaemonFixture {
 
     static func submission(_ name: String, _ text: String) -> Submission {
         let bytes = Array(text.utf8)
-        return Submission(name: name, bytes: bytes, sha256: SHA256Stand.hex(bytes))
+        return Submission(name: name, bytes: bytes, sha256: SHA256.hex(bytes))
     }
 
     var events: [[String: Any]] {
@@ -107,13 +107,6 @@ struct DaemonFixture {
     var active: [String: Any] {
         let data = FileManager.default.contents(atPath: config.alertsDirectory + "/active.json") ?? Data()
         return (try? JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:]
-    }
-}
-
-/// A content hash for tests until the ingest layer's SHA-256 is in: distinct content, distinct hash.
-enum SHA256Stand {
-    static func hex(_ bytes: [UInt8]) -> String {
-        Fingerprint.of(rule: String(decoding: bytes, as: UTF8.self), key: SeriesKey(indicator: "x", region: "y"))
     }
 }
 

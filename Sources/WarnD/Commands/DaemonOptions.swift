@@ -36,7 +36,6 @@ struct DaemonOptions: ParsableArguments {
             c.stateDirectory = s
             c.alertsDirectory = s + "/alerts"
             c.database = s + "/warnd.sqlite"
-            c.inbox = s + "/inbox"
         }
         if !rules.isEmpty { c.rules = rules }
         if let log {

@@ -12,7 +12,10 @@ struct WarnDCommand: AsyncParsableCommand {
             before the daemon ('run') loads them.
             """,
         version: "0.1.0",
-        subcommands: [CheckCommand.self, EvalCommand.self, TestCommand.self, BacktestCommand.self, RunCommand.self, ReloadCommand.self]
+        subcommands: [
+            CheckCommand.self, EvalCommand.self, TestCommand.self, BacktestCommand.self, RunCommand.self,
+            ReloadCommand.self, IngestCommand.self,
+        ]
     )
 
     /// Runs the command; usage errors exit 2 (the convention of `check`, like grep and diff), not sysexits' 64.

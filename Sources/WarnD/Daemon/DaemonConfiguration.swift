@@ -15,7 +15,6 @@ struct DaemonConfiguration: Sendable, Equatable {
     var stateDirectory: String
     var alertsDirectory: String
     var database: String
-    var inbox: String
     var evaluationInterval: Duration
     var log: LogTarget
     var logLevel: String
@@ -24,7 +23,7 @@ struct DaemonConfiguration: Sendable, Equatable {
     var pollInterval: Duration
 
     static let keys = [
-        "rules", "state_directory", "alerts_directory", "database", "inbox", "evaluation_interval", "log", "log_level",
+        "rules", "state_directory", "alerts_directory", "database", "evaluation_interval", "log", "log_level",
         "max_file_size", "settle", "poll_interval",
     ]
 
@@ -37,7 +36,7 @@ struct DaemonConfiguration: Sendable, Equatable {
         let conf = environment["CONFIGURATION_DIRECTORY"].flatMap { $0.split(separator: ":").first.map(String.init) } ?? "/etc/warnd"
         return DaemonConfiguration(
             rules: [conf + "/rules"], stateDirectory: state, alertsDirectory: state + "/alerts",
-            database: state + "/warnd.sqlite", inbox: state + "/inbox", evaluationInterval: .seconds(3600),
+            database: state + "/warnd.sqlite", evaluationInterval: .seconds(3600),
             log: .auto, logLevel: "info", maxFileSize: 64 << 20, settle: .seconds(2), pollInterval: .seconds(5))
     }
 
@@ -60,7 +59,6 @@ struct DaemonConfiguration: Sendable, Equatable {
             c.stateDirectory = s
             c.alertsDirectory = s + "/alerts"
             c.database = s + "/warnd.sqlite"
-            c.inbox = s + "/inbox"
         }
         if r.has("rules") {
             if case .sequence = r.value("rules")! {
@@ -71,7 +69,6 @@ struct DaemonConfiguration: Sendable, Equatable {
         }
         c.alertsDirectory = r.string("alerts_directory") ?? c.alertsDirectory
         c.database = r.string("database") ?? c.database
-        c.inbox = r.string("inbox") ?? c.inbox
         func duration(_ key: String) -> Duration? {
             guard let s = r.string(key) else { return nil }
             if let d = parseDuration(s) { return d }
@@ -128,4 +125,8 @@ struct DaemonConfiguration: Sendable, Equatable {
     }
 
     var reloadStatusPath: String { stateDirectory + "/reload.json" }
+
+    /// The inbox is always `<state>/inbox`: it must share a filesystem with `archive/` and `rejected/` so that
+    /// moving a file out of it is one atomic rename.
+    var inbox: String { stateDirectory + "/inbox" }
 }
