@@ -31,12 +31,21 @@ build: deps
 release: deps
 	$(SWIFT) build -c release
 
+# The demo: validate the shipped rules, show the early-warning picture of the example data, then run the daemon in
+# the foreground on a local state folder with the example data dropped into its inbox, logging to the terminal,
+# until Ctrl-C. The committee's files appear in $(DEMO_STATE)/alerts/.
+DEMO_STATE ?= state/demo
+
 demo: build
-	$(SWIFT) run warnd check rules
-	$(SWIFT) run warnd eval --rules rules --data examples/data --now $(DEMO_NOW)
+	.build/debug/warnd check rules
+	.build/debug/warnd eval --rules rules --data examples/data --now $(DEMO_NOW)
+	rm -rf $(DEMO_STATE) && mkdir -p $(DEMO_STATE)/inbox
+	cp examples/data/*.csv examples/data/*.jsonl $(DEMO_STATE)/inbox/
+	@echo "== warnd run: state in $(DEMO_STATE), alert files in $(DEMO_STATE)/alerts; Ctrl-C to stop"
+	.build/debug/warnd run --rules rules --state-dir $(DEMO_STATE) --log stderr --now $(DEMO_NOW)
 
 check: build
-	$(SWIFT) run warnd check rules
+	.build/debug/warnd check rules
 
 test: test-deps
 	$(SWIFT) build --build-tests

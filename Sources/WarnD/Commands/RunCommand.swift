@@ -25,7 +25,7 @@ struct RunCommand: AsyncParsableCommand {
         let toJournal = config.log == .journal || (config.log == .auto && Journal.isAvailable)
         let level = Logger.Level(rawValue: config.logLevel) ?? .info
         LoggingSystem.bootstrap { label in
-            var h: any LogHandler = toJournal ? JournalLogHandler(label: label) : StreamLogHandler.standardError(label: label)
+            var h: any LogHandler = toJournal ? JournalLogHandler(label: label) : TerminalLogHandler()
             h.logLevel = level
             return h
         }

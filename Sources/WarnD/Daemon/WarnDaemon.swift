@@ -76,51 +76,29 @@ actor WarnDaemon: SubmissionHandler {
 
     // MARK: ingestion
 
+    /// Judges and stores one data file. The ingest layer logs the outcome (once, after moving the file), so this
+    /// logs nothing of its own but the evaluation that follows.
     func handle(_ submission: Submission) async -> SubmissionResult {
-        let fileMeta: Logger.Metadata = ["file": "\(submission.name)", "sha256": "\(submission.sha256)"]
         do {
-            if let earlier = try store.submission(sha256: submission.sha256) {
-                logger.notice("data file \(submission.name) is identical to \(earlier.name), accepted \(earlier.receivedAt); not stored again",
-                    metadata: fileMeta.merging(["MESSAGE_ID": "\(MessageID.fileDuplicate)", "duplicate_of": "\(earlier.name)"]) { $1 })
-                return .duplicate(of: earlier.name)
-            }
+            if let earlier = try store.submission(sha256: submission.sha256) { return .duplicate(of: earlier.name) }
         } catch {
-            return failed(submission, error, fileMeta)
+            return .failed(reason: "\(error)")
         }
         let parser = ObservationParser(catalog: ruleSet.catalog, regions: ruleSet.regions)
         let parsed = parser.parse(submission.bytes, file: submission.name)
-        guard parsed.errors.isEmpty else {
-            let reasons = parsed.errors.map(\.description)
-            logger.error("data file \(submission.name) rejected: \(reasons.count) problem\(reasons.count == 1 ? "" : "s"); first: \(reasons[0])",
-                metadata: fileMeta.merging([
-                    "MESSAGE_ID": "\(MessageID.fileRejected)", "reasons": "\(reasons.joined(separator: "\n"))",
-                    "errors": "\(reasons.count)",
-                ]) { $1 })
-            return .rejected(reasons: reasons)
-        }
+        guard parsed.errors.isEmpty else { return .rejected(reasons: parsed.errors.map(\.description)) }
         let stored: (rows: Int, series: Set<SeriesKey>)
         do {
             stored = try store.accept(parsed.observations, name: submission.name, sha256: submission.sha256,
                 receivedAt: Self.timestamp(), format: parsed.format.rawValue, encoding: parsed.encoding)
         } catch {
-            return failed(submission, error, fileMeta)
+            return .failed(reason: "\(error)")
         }
         dataset.apply(parsed.observations)
         lastFile = submission.name
         try? store.setMeta("last_file", submission.name)
-        logger.notice("data file \(submission.name) accepted: \(stored.rows) values, \(stored.series.count) series",
-            metadata: fileMeta.merging([
-                "MESSAGE_ID": "\(MessageID.fileAccepted)", "rows": "\(stored.rows)", "series": "\(stored.series.count)",
-                "encoding": "\(parsed.encoding)",
-            ]) { $1 })
         evaluate(only: stored.series, reason: "data file \(submission.name)")
         return .accepted(rows: stored.rows, series: stored.series.count)
-    }
-
-    private func failed(_ s: Submission, _ error: any Error, _ meta: Logger.Metadata) -> SubmissionResult {
-        logger.error("data file \(s.name) could not be processed and stays in the inbox: \(error)",
-            metadata: meta.merging(["MESSAGE_ID": "\(MessageID.ingestFailed)", "reason": "\(error)"]) { $1 })
-        return .failed(reason: "\(error)")
     }
 
     // MARK: evaluation
