@@ -15,11 +15,15 @@
 #    (standin/swift-notify-probe.swift) and the project's own warnd binary (`check`, `eval`; WARND_BIN or
 #    .build/{release,debug}/warnd) under exactly the unit's hardening. Then it stops the namespace and the
 #    harness checks that the host is untouched.
+# 3. `make install-systemd` with DESTDIR empty inside a namespace (directories pointed at its private file
+#    systems), then docs/operations.md's steps: daemon-reload, systemd-sysusers, systemd-tmpfiles --create,
+#    systemctl enable --now warnd.
 #
 # Prints PASS:/FAIL:/SKIP: lines and ends with "N passed, N failed"; exit 0 when nothing failed, 77 when the
 # harnesses cannot run here (not root, unshare refused), 1 otherwise.
 set -uo pipefail
 
+if [ "$(id -u)" -ne 0 ]; then echo "SKIP: the harnesses need root (unshare)"; exit 77; fi
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 W=${1:-$repo/.build-e2e/selftest}
@@ -55,7 +59,7 @@ d = b\"MESSAGE=reload refused\\nSYSLOG_IDENTIFIER=warnd\\nMESSAGE_ID=51f6cda5d75
 socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM).sendto(d, \"/run/systemd/journal/socket\")"
 exit 3'
 rc=$?
-if [ $rc -eq 77 ]; then echo "SKIP: journald-harness: $(head -1 "$out" 2>/dev/null)"; exit 77; fi
+if [ $rc -eq 77 ]; then exit 77; fi     # journald-harness.sh said SKIP and why
 check "journald-harness returns the command's exit status (3)" [ $rc -eq 3 ]
 check "journald-harness: logger --journald entry with MESSAGE_ID, PRIORITY and WARND_* fields" jq_ '
 import sys
@@ -219,6 +223,33 @@ failed_units=$(cat "$W/ns1/failed-units.txt" 2>/dev/null | tr '\n' ' ')
 echo "units failed at boot inside the namespace: ${failed_units:-none}"
 "$H" stop "$W/ns1"; rc=$?
 check "systemd-e2e-harness stop: no process left, cgroups removed, host unchanged" [ $rc -eq 0 ]
+
+# ---- 3. make install-systemd with DESTDIR empty, then docs/operations.md's steps, inside a namespace ---------
+# The directories are pointed at the namespace's private file systems (/run, and the overlays on /etc and
+# /usr/local): a real install there, journalctl --update-catalog included, that the host never sees.
+"$H" boot "$W/ns2" --binary "$here/standin/warnd-standin.py:/usr/local/bin/warnd" \
+    --file "$inputs/rules/plan.yaml:/etc/warnd/rules/plan.yaml" >/dev/null
+rc=$?
+if [ $rc -ne 0 ]; then fail "systemd-e2e-harness boot (install test)"; echo "$passed passed, $failed failed"; exit 1; fi
+ns2() { "$H" exec "$W/ns2" "$@"; }
+dirs=(UNITDIR=/run/systemd/system SYSUSERSDIR=/run/sysusers.d TMPFILESDIR=/run/tmpfiles.d
+      CATALOGDIR=/usr/local/lib/systemd/catalog PREFIX=/usr/local SYSCONFDIR=/etc)
+ns2 make -s -C "$repo" install-systemd "${dirs[@]}" >"$W/install.out" 2>&1; rc=$?
+check "make install-systemd (DESTDIR empty) exits 0" [ $rc -eq 0 ]
+check "…installed the unit with ExecStart=/usr/local/bin/warnd run" \
+    ns2 grep -qx 'ExecStart=/usr/local/bin/warnd run' /run/systemd/system/warnd.service
+check "…and compiled the catalog (journalctl --list-catalog shows 10 warnd ids)" \
+    [ "$(ns2 journalctl --list-catalog --no-pager | grep -c ' warnd: ')" -eq 10 ]
+check "…and the example config as /etc/warnd/warnd.yaml" ns2 cmp -s "$repo/deploy/warnd.yaml.example" /etc/warnd/warnd.yaml
+ns2 sh -c 'echo "evaluation_interval: 6h" >/etc/warnd/warnd.yaml'
+ns2 make -s -C "$repo" install-systemd "${dirs[@]}" >>"$W/install.out" 2>&1
+check "a second make install-systemd keeps the admin's warnd.yaml" [ "$(ns2 cat /etc/warnd/warnd.yaml)" = "evaluation_interval: 6h" ]
+ns2 sh -c 'systemctl daemon-reload && systemd-sysusers && systemd-tmpfiles --create /run/tmpfiles.d/warnd.conf && systemctl enable --now warnd' >>"$W/install.out" 2>&1; rc=$?
+check "daemon-reload, systemd-sysusers, systemd-tmpfiles --create, systemctl enable --now warnd" [ $rc -eq 0 ]
+check "…warnd is active and enabled" [ "$(ns2 systemctl is-active warnd) $(ns2 systemctl is-enabled warnd)" = "active enabled" ]
+"$H" stop "$W/ns2" >"$W/ns2-stop.out"; rc=$?
+check "systemd-e2e-harness stop (install test): host unchanged" [ $rc -eq 0 ]
+[ $rc -eq 0 ] || cat "$W/ns2-stop.out"
 
 echo "$passed passed, $failed failed"
 [ $failed -eq 0 ]

@@ -71,11 +71,11 @@ need_root() {
 
 workdir() {
     [ -n "${1:-}" ] || usage
-    mkdir -p "$1"
-    W=$(readlink -f "$1")
+    W=$(realpath -m "$1")
     case "$W/" in /tmp/*|/var/*|/run/*|/etc/*|/usr/local/*|/proc/*|/sys/*|/dev/*|/)
         die "WORKDIR $W is on a file system that is private or special inside the namespace; use the test's own folder" 2 ;;
     esac
+    mkdir -p "$W"
 }
 
 sd_pid() { cat "$W/state/systemd.pid" 2>/dev/null || true; }
@@ -146,6 +146,7 @@ boot_failed() {
 
 # ---- boot ------------------------------------------------------------------------------------------------------
 cmd_boot() {
+    need_root
     workdir "${1:-}"; shift
     local units=() binaries=() files=() sysusers=() tmpfiles=() catalogs=() masks=() timeout=90
     while [ $# -gt 0 ]; do
@@ -161,7 +162,6 @@ cmd_boot() {
             *) die "unknown option $1" 2 ;;
         esac
     done
-    need_root
     if [ -f "$W/state/systemd.pid" ] && alive; then die "a namespace from $W is still running (stop it first)" 2; fi
     rm -rf "$W/state" "$W/failed-units.txt" "$W/host-after.txt"
     mkdir -p "$W/state" "$W/ns" "$W/inputs"
@@ -296,18 +296,19 @@ EOF
 }
 
 cmd_exec() {
+    need_root
     workdir "${1:-}"; shift
     [ "${1:-}" = "--" ] && shift
     [ $# -gt 0 ] || usage
-    need_root
     alive || die "no running namespace for $W"
     ns "$@"
 }
 
 cmd_wait() { # UNIT PROPERTY VALUE [SECS]
+    need_root
     workdir "${1:-}"; shift
     local unit=${1:?} prop=${2:?} want=${3?} secs=${4:-30} got="" deadline
-    need_root; alive || die "no running namespace for $W"
+    alive || die "no running namespace for $W"
     deadline=$((SECONDS + secs))
     while [ $SECONDS -lt $deadline ]; do
         got=$(ns systemctl show -P "$prop" "$unit" 2>/dev/null || true)
@@ -318,11 +319,11 @@ cmd_wait() { # UNIT PROPERTY VALUE [SECS]
     return 1
 }
 
-cmd_pid() { workdir "${1:-}"; alive || die "no running namespace for $W"; sd_pid; }
+cmd_pid() { need_root; workdir "${1:-}"; alive || die "no running namespace for $W"; sd_pid; }
 
 cmd_stop() {
-    workdir "${1:-}"
     need_root
+    workdir "${1:-}"
     local sd us pidns bad=0 left
     sd=$(sd_pid); us=$(cat "$W/state/unshare.pid" 2>/dev/null || true); pidns=$(cat "$W/state/pidns" 2>/dev/null || true)
     [ -f "$W/state/canary" ] || die "nothing was booted from $W" 2
