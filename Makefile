@@ -3,6 +3,8 @@
 #   make test     build and run the whole test suite
 #   make install  install the binary, unit, journal catalog and shipped rules (PREFIX, DESTDIR)
 #   make install-systemd   only the systemd pieces (unit, catalog, sysusers.d, tmpfiles.d, example config, docs)
+#   make systemd-selftest  as root: the unit, catalog and install under a private journald and systemd
+#                          (scripts/harness/README.md); the Swift probe part uses .build/release/warnd if built
 
 PREFIX   ?= /usr/local
 DESTDIR  ?=
@@ -19,7 +21,7 @@ export PATH := $(PATH):/opt/swift/usr/bin
 SWIFT ?= swift
 DEMO_NOW ?= 2025-07-01
 
-.PHONY: all deps test-deps build release demo test install install-systemd check clean
+.PHONY: all deps test-deps build release demo test install install-systemd systemd-selftest check clean
 
 all: build
 
@@ -71,6 +73,9 @@ install-systemd:
 	test -e $(DESTDIR)$(SYSCONFDIR)/warnd/warnd.yaml || \
 		install -m 0644 deploy/warnd.yaml.example $(DESTDIR)$(SYSCONFDIR)/warnd/warnd.yaml
 	if [ -z "$(DESTDIR)" ]; then journalctl --update-catalog; fi
+
+systemd-selftest:
+	bash scripts/harness/selftest.sh
 
 clean:
 	rm -rf .build
