@@ -2,12 +2,18 @@
 #   make demo     build, then run warnd's main job on the shipped rules and the example data
 #   make test     build and run the whole test suite
 #   make install  install the binary, unit, journal catalog and shipped rules (PREFIX, DESTDIR)
+#   make install-systemd   only the systemd pieces (unit, catalog, sysusers.d, tmpfiles.d, example config, docs)
+#   make systemd-selftest  as root: the unit, catalog and install under a private journald and systemd
+#                          (scripts/harness/README.md); the Swift probe part uses .build/release/warnd if built
 
 PREFIX   ?= /usr/local
 DESTDIR  ?=
 SYSCONFDIR ?= /etc
 UNITDIR  ?= /lib/systemd/system
 CATALOGDIR ?= /usr/lib/systemd/catalog
+SYSUSERSDIR ?= /usr/lib/sysusers.d
+TMPFILESDIR ?= /usr/lib/tmpfiles.d
+DOCDIR   ?= $(PREFIX)/share/doc/warnd
 
 # The toolchain lives at /opt/swift on our machines; elsewhere it is expected on PATH.
 export PATH := $(PATH):/opt/swift/usr/bin
@@ -15,7 +21,7 @@ export PATH := $(PATH):/opt/swift/usr/bin
 SWIFT ?= swift
 DEMO_NOW ?= 2025-07-01
 
-.PHONY: all deps test-deps build release demo test install check clean
+.PHONY: all deps test-deps build release demo test install install-systemd systemd-selftest check clean
 
 all: build
 
@@ -51,10 +57,34 @@ test: test-deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 
-install: release
+install: release install-systemd
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(SYSCONFDIR)/warnd/rules
 	install -m 0755 .build/release/warnd $(DESTDIR)$(PREFIX)/bin/warnd
 	install -m 0644 rules/*.yaml $(DESTDIR)$(SYSCONFDIR)/warnd/rules/
+
+# The files in deploy/ name /usr/local (the default PREFIX); sed points them at $(PREFIX). The example
+# config is installed only where there is no warnd.yaml yet, so a re-install never overwrites the admin's.
+# With DESTDIR empty (a real install) the journal catalog is compiled at once; with a DESTDIR (packaging)
+# that is the package's post-install step. Then, as root: systemctl daemon-reload, systemd-sysusers,
+# systemd-tmpfiles --create, systemctl enable --now warnd (docs/operations.md).
+PREFIXED = sed -e 's|/usr/local/bin/warnd|$(PREFIX)/bin/warnd|g' -e 's|/usr/local/share/doc/warnd|$(DOCDIR)|g'
+
+install-systemd:
+	install -d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(CATALOGDIR) $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(TMPFILESDIR) \
+		$(DESTDIR)$(SYSCONFDIR)/warnd $(DESTDIR)$(DOCDIR)
+	$(PREFIXED) deploy/systemd/warnd.service >$(DESTDIR)$(UNITDIR)/warnd.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/warnd.service
+	$(PREFIXED) deploy/systemd/warnd.catalog >$(DESTDIR)$(CATALOGDIR)/warnd.catalog
+	chmod 0644 $(DESTDIR)$(CATALOGDIR)/warnd.catalog
+	install -m 0644 deploy/systemd/warnd.sysusers $(DESTDIR)$(SYSUSERSDIR)/warnd.conf
+	install -m 0644 deploy/systemd/warnd.tmpfiles $(DESTDIR)$(TMPFILESDIR)/warnd.conf
+	install -m 0644 docs/operations.md $(DESTDIR)$(DOCDIR)/operations.md
+	test -e $(DESTDIR)$(SYSCONFDIR)/warnd/warnd.yaml || \
+		install -m 0644 deploy/warnd.yaml.example $(DESTDIR)$(SYSCONFDIR)/warnd/warnd.yaml
+	if [ -z "$(DESTDIR)" ]; then journalctl --update-catalog; fi
+
+systemd-selftest:
+	bash scripts/harness/selftest.sh
 
 clean:
 	rm -rf .build
