@@ -173,12 +173,21 @@ struct InboxLayout: Sendable {
     }
 
     /// `mkdir` with exactly `mode` when the directory is missing.
+    /// Creates a missing directory; an existing one is left as it is (under systemd, tmpfiles.d made it).
+    ///
+    /// Checks first rather than trying `mkdir`: with `RestrictSUIDSGID=yes` even a `mkdir` with the setgid bit of a
+    /// directory that exists fails with EPERM. A new directory gets the setgid bit only where the sandbox allows it.
     private static func makeDirectory(_ path: String, mode: mode_t) throws {
-        if mkdir(path, mode) == 0 {
-            if chmod(path, mode) != 0 { throw SystemError("chmod", path) }
+        var st = stat()
+        if stat(path, &st) == 0 { return }
+        let plain = mode & ~mode_t(S_ISGID | S_ISUID)
+        if mkdir(path, plain) != 0 {
+            let e = errno
+            guard e == EEXIST else { throw SystemError("mkdir", path, code: e) }
             return
         }
-        let e = errno
-        guard e == EEXIST else { throw SystemError("mkdir", path, code: e) }
+        if chmod(path, mode) != 0 {
+            guard errno == EPERM, chmod(path, plain) == 0 else { throw SystemError("chmod", path) }
+        }
     }
 }
