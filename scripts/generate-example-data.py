@@ -22,11 +22,13 @@ warnd, so they are shaped to tell a checkable story rather than copied from anyw
   (forecast), behind the straight-line path (trajectory), a large swing in the latest year (fluctuation), a
   keep-within target breached in the latest year (breach), a goal going the wrong way (direction), a widening gap
   (gap), and lateness (stale): 威宁自治县 sends no 2024 values at all, and 渠县 has not yet sent its 2024
-  孕产妇死亡率.
+  孕产妇死亡率. One of them is a binding (约束性) target: 威宁自治县's 孕产妇死亡率 is off track for its 2025
+  target, so the demo has critical (严重) alerts; every other alert is a warning.
 - The rules are re-read on every run and nothing depends on indicator ids: scenarios name rule ids, and hints
   and anchors name indicators by their Chinese catalog name. Each series is drawn, then checked with a
-  re-implementation of warnd's rule semantics (docs/rules.md); a draw that would fire an unintended rule is
-  redrawn with less noise. A scenario whose rule id no longer exists is reported and skipped.
+  re-implementation of warnd's rule semantics (docs/rules.md; Sources/Rules/Evaluation/SeriesJudge.swift and
+  Evaluator.swift); a draw that would fire an unintended rule is redrawn with less noise. A scenario whose rule
+  id no longer exists is reported and skipped.
 
 Deterministic: all randomness comes from random.Random seeded with a SHA-256 of SEED and the series key (never
 Python's hash()), so running it twice gives byte-identical files. Needs Python 3 and PyYAML only.
@@ -199,8 +201,8 @@ HINTS = {
     "儿童新发近视率": (8.0, -0.2, "bad"),
     "儿童青少年总体近视率": (52.0, -0.6, "bad"),
     "小学生近视率": (36.0, -0.5, "bad"),
-    "初中生近视率": (71.0, -1.1, "bad"),
-    "高中阶段学生近视率": (81.0, -1.1, "bad"),
+    "初中生近视率": (68.0, -1.1, "bad"),
+    "高中阶段学生近视率": (79.0, -1.0, "bad"),
     "0—6岁儿童眼保健和视力检查覆盖率": (92.0, 0.4, "cov"),
     "中小学生每学年免费视力检查覆盖率": (100.0, 0.0, "fixed"),
     "国家学生体质健康标准达标优良率": (40.0, 2.0, "other"),
@@ -342,7 +344,9 @@ SCENARIOS = {
     "yc-w-env-t41-toilet-stall-ratio": ("breach", None),
     "yc-w-security-t34-pension-insurance": ("wrong_way", None),
     "yc-w-health-m1-mmr-urban-rural-gap": ("gap_widen", None),
-    # 威宁自治县: late with everything for 2024 (REGION_PROFILES late); the latest year there is 2023.
+    # 威宁自治县: late with everything for 2024 (REGION_PROFILES late); the latest year there is 2023. Its binding
+    # 孕产妇死亡率 target (≤12/10万 by 2025) is genuinely off track: the demo's critical (严重) alerts.
+    "wn-w-health-3-mmr": ("off_track", None),
     "wn-c-welfare-6-disabled-rehab": ("off_track", None),
     "wn-w-health-9-health-literacy": ("off_track", None),
     "wn-c-edu-6-high-school": ("behind", None),
@@ -395,6 +399,12 @@ class Check:
         self.for_periods = spec.get("for_periods", rule.get("for_periods", 1))
         self.params = {k: v for k, v in spec.items() if k not in CHECK_KEYS and k not in RULE_KEYS}
         self.source_text = (rule.get("source") or {}).get("text", "")
+        # an explicit severity on the check, then on the rule; else critical for the target kinds of a binding
+        # rule, the plan's severity (default warning) for the rest
+        self.binding = bool(rule.get("binding"))
+        self.severity = spec.get("severity") or rule.get("severity") or (
+            "critical" if rule.get("binding") and self.kind in ("breach", "forecast", "trajectory")
+            else plan.get("severity", "warning"))
         t = rule.get("target")
         self.target = None
         if t is not None:
@@ -434,11 +444,11 @@ def load_rules(rules_dir):
                     checks.append(Check(plan, rule, spec, f"{rule['id']}/{sub}"))
             else:
                 spec = {k: v for k, v in rule.items() if k not in RULE_KEYS or k == "kind"}
-                checks.append(Check(plan, rule, spec, f"{rule['id']}/{rule['kind']}"))
+                checks.append(Check(plan, rule, spec, rule["id"]))
     return catalog, [d["plan"] for d in plans], checks
 
 
-# ── warnd's semantics (docs/rules.md), to check each draw before writing it ──────────────────────────────────────
+# ── warnd's semantics (docs/rules.md, SeriesJudge.swift, Evaluator.swift), to check each draw before writing it ──
 
 def _betacf(a, b, x):
     qab, qap, qam = a + b, a + 1.0, a - 1.0
@@ -591,10 +601,15 @@ def judge(check, ind, pts):
         y0 = pts[B]
         if last <= B or tv == y0:
             return False, "-"
-        T = check.target["year"]
+        t = check.target
+        if met(t["op"], pts[last], tv, t["tol"]):          # already meeting the target is never "behind"
+            return False, f"{pts[last]} meets {t['op']}{tv:g}"
+        T = t["year"]
         expected = tv if last >= T else y0 + (tv - y0) * (last - B) / (T - B)
-        behind = pts[last] - expected if tv < y0 else expected - pts[last]
-        return behind > p.get("tolerance", 0.1) * abs(tv - y0), f"{pts[last]} vs expected {expected:.3g}"
+        # the operator says which way is progress; ≈ has none: towards the target from y0
+        wants_lower = t["op"] in ("<", "<=") if t["op"] != "≈" else tv < y0
+        behind = pts[last] - expected if wants_lower else expected - pts[last]
+        return behind > p.get("tolerance", 0.1) * abs(tv - y0), f"{pts[last]:g} vs expected {expected:.4g}"
     if kind == "fluctuation":
         if len(years) < 2:
             return False, "-"
@@ -608,13 +623,10 @@ def judge(check, ind, pts):
         if p.get("robust_z") is not None:
             earlier = changes[:-1]
             if len(earlier) >= p.get("min_changes", 4):
-                med = _median(earlier)
-                mad = _median([abs(c - med) for c in earlier])
-                dev = delta - med
-                z = (0.0 if dev == 0 else math.copysign(math.inf, dev)) if mad == 0 else dev / (1.4826 * mad)
-                if abs(z) > p["robust_z"]:
+                z = robust_z(delta, earlier)
+                if z is not None and abs(z) > p["robust_z"]:
                     holds = True
-        return holds, f"change {delta:+.3g}"
+        return holds, f"change {diff_text(ind, delta)}"
     if kind == "direction":
         w = p.get("window", 3)
         used = years[-w:]
@@ -623,11 +635,11 @@ def judge(check, ind, pts):
         fit = Fit([float(y) for y in used], [pts[y] for y in used])
         up = p.get("direction", ind["better"]) == "up"
         tol = p.get("tolerance", 0)
-        return (fit.slope < -tol) if up else (fit.slope > tol), f"slope {fit.slope:+.3g}"
+        return (fit.slope < -tol) if up else (fit.slope > tol), f"slope {diff_text(ind, fit.slope)}/年"
     raise ValueError(kind)
 
 
-def judge_gap(check, a_pts, b_pts):
+def judge_gap(check, ind, a_pts, b_pts):
     gaps = {y: abs(a_pts[y] - b_pts[y]) for y in a_pts if y in b_pts and y <= AT}
     years = sorted(gaps)[-check.params.get("window", 3):]
     if not years:
@@ -636,24 +648,52 @@ def judge_gap(check, a_pts, b_pts):
     if check.params.get("max") is not None and gaps[years[-1]] > check.params["max"]:
         holds = True
     if check.params.get("narrowing", True) and len(years) == check.params.get("window", 3):
-        if Fit([float(y) for y in years], [gaps[y] for y in years]).slope >= 0:
+        # a gap that has closed (latest 0) cannot narrow further
+        if Fit([float(y) for y in years], [gaps[y] for y in years]).slope >= 0 and gaps[years[-1]] > 0:
             holds = True
-    return holds, "gaps " + ", ".join(f"{gaps[y]:.3g}" for y in years)
+    return holds, "gaps " + ", ".join(fmt_num(round(gaps[y], 6)) for y in years) + diff_unit(ind)
 
 
-def judge_stale(check, pts):
+def judge_stale(check, years):
+    """years: every year with a value in any of the indicator's series of the region the rule applies to."""
     past_due = (NOW[1], NOW[2]) > tuple(int(x) for x in str(check.params.get("due", "06-30")).split("-"))
     due_year = min(NOW[0] - (1 if past_due else 2), check.plan["target_year"])
     if due_year < check.plan["baseline_year"]:
         return False, "nothing due"
-    latest = max([y for y in pts if y <= AT], default=-1)
-    return latest < due_year, f"latest {latest}, due {due_year}"
+    latest = max([y for y in years if y <= AT], default=None)
+    return (latest is None or latest < due_year), f"latest {latest or 'none'}, due {due_year}"
 
 
 def _median(xs):
     s = sorted(xs)
     n = len(s)
     return s[n // 2] if n % 2 else s[n // 2 - 1] / 2 + s[n // 2] / 2
+
+
+def robust_z(x, reference):
+    """(x − median) / (1.4826·MAD); when MAD is 0, 1.253314 × the mean absolute deviation from the median is the
+    scale; None (not judged) when that is 0 too."""
+    med = _median(reference)
+    mad = _median([abs(c - med) for c in reference])
+    if mad > 0:
+        return (x - med) / (1.4826 * mad)
+    mean_ad = 0.0
+    for c in reference:
+        mean_ad += abs(c - med)
+    mean_ad /= len(reference)
+    if not mean_ad > 0:
+        return None
+    return (x - med) / (1.253314 * mean_ad)
+
+
+def diff_unit(ind):
+    """The unit of a difference of two values, as warnd's messages write it: percentage points for a %."""
+    unit = ind["unit"]
+    return "个百分点" if unit == "%" else unit[1:] if unit.startswith("1/") else unit
+
+
+def diff_text(ind, x):
+    return f"{x:+.3g}{diff_unit(ind)}"
 
 
 def evaluate(checks, catalog, data, only_indicator=None, regions=None):
@@ -668,11 +708,10 @@ def evaluate(checks, catalog, data, only_indicator=None, regions=None):
                 continue
             keys = sorted(k for k in data if k[1] == region and c.applies(k))
             if c.kind == "stale":
-                if not keys:
-                    out.append((c, (c.indicator, region, tuple(sorted(c.where.items()))), True, "no series"))
-                for k in keys:
-                    h, why = judge_stale(c, data[k])
-                    out.append((c, k, h, why))
+                # one outcome per region: all the indicator's series there, merged
+                years = {y for k in keys for y in data[k]}
+                h, why = judge_stale(c, years)
+                out.append((c, (c.indicator, region, tuple(sorted(c.where.items()))), h, why))
             elif c.kind == "gap":
                 dim, (sa, sb) = str(c.params["dimension"]).lower(), c.params["between"]
                 for k in keys:
@@ -683,7 +722,7 @@ def evaluate(checks, catalog, data, only_indicator=None, regions=None):
                     kb = (k[0], k[1], tuple(sorted(d.items())))
                     if kb not in data:
                         continue
-                    h, why = judge_gap(c, data[k], data[kb])
+                    h, why = judge_gap(c, ind, data[k], data[kb])
                     rest = tuple((n, v) for n, v in k[2] if n != dim)
                     out.append((c, (k[0], k[1], rest), h, why))
             else:
@@ -754,7 +793,7 @@ def region_level(name, ind, region, profile):
     elif cls == "share":
         v = v + 1.5 * jitter
     elif cls == "other":
-        v = v * (1 + 0.05 * jitter)
+        v = v * (1 + {"岁": 0.01, "年": 0.03}.get(ind["unit"], 0.05) * jitter)
     return v, b, cls
 
 
@@ -809,7 +848,7 @@ def side_layout(fam, dim, level, gdir, profile):
         rural = profile["rural"]
         w = {"农村": rural, "城镇": 1 - rural}
         if gdir < 0:
-            hi_label, G = "农村", 0.3 * level
+            hi_label, G = "农村", 0.2 * level
         elif fam.ind["unit"] == "%" and level > 20:
             hi_label, G = "城镇", min(0.5 * (100 - level), 5.0)
         else:
@@ -868,12 +907,12 @@ def draw_family(fam, profile, attempt):
     gdir = good_direction(fam)
     if gdir and b * gdir < 0:
         b = -b
-    info = {"forced_trajectory": False, "anchored": False}
+    info = {}
 
     # breakdowns: offsets of each dimension value from the whole
     dims = sorted({n for k in fam.keys for n, _ in k[2]})
     layouts = {}
-    off_good = off_bad = 0.0
+    off_bad = 0.0
     gap_scale = 0.85 ** (attempt // 3)
     for dim in dims:
         layout, G = side_layout(fam, dim, v, gdir, profile)
@@ -881,7 +920,7 @@ def draw_family(fam, profile, attempt):
         layouts[dim] = (layout, G)
         for lab, (sign, wo) in layout.items():
             off = sign * wo * G * 1.1                        # the gap is at most 1.1 G before 2020
-            off_good, off_bad = max(off_good, off * gdir), max(off_bad, -off * gdir)
+            off_bad = max(off_bad, -off * gdir)
 
     # anchors: the plan's own 2020 values
     anchors = {}
@@ -889,13 +928,13 @@ def draw_family(fam, profile, attempt):
         a = ANCHORS.get((region, fam.name, k[2]))
         if a is not None:
             anchors[k] = a
-            info["anchored"] = True
             if k[2]:
                 (dim, lab), = k[2]
                 sign, wo = layouts[dim][0][lab]
                 v = a - sign * wo * layouts[dim][1]
             else:
                 v = a
+    v_anchor = v
     dec = decimals_for(ind, abs(v))
     for a in anchors.values():
         dec = max(dec, len(f"{a:g}".split(".")[1]) if "." in f"{a:g}" else 0)
@@ -911,10 +950,21 @@ def draw_family(fam, profile, attempt):
         if c.target and c.target["op"] == "≈":
             sigma = min(sigma, c.target["tol"] / 5)
     sigma *= calm
+    # the steepest steady change that keeps every fluctuation rule quiet
+    cap = math.inf
+    for c in fam.checks:
+        if c.kind == "fluctuation":
+            if c.params.get("absolute") is not None:
+                cap = min(cap, 0.6 * c.params["absolute"])
+            if c.params.get("relative") is not None:
+                cap = min(cap, 0.6 * c.params["relative"] * abs(v))
+    if b and cls not in ("fixed", "count"):                 # and no faster than twice the usual pace
+        cap = min(cap, 2 * abs(b))
+    if abs(b) > cap:
+        b = math.copysign(cap, b)
 
     # the targets of the rules that watch the series (the role's own target is shaped by the role below)
     shaped = {roles[r][0] for r in ("off_track", "behind") if r in roles}
-    floor_, ceil_ = -math.inf, math.inf                      # levels fixed by every_year targets
     at_bound = False
     for t in target_constraints(fam):
         if any(c.rule_id in shaped and c.target is not None and c.target["op"] == t["op"]
@@ -923,7 +973,7 @@ def draw_family(fam, profile, attempt):
         op, Y = t["op"], t["year"]
         s = 1 if op in (">", ">=") else -1 if op in ("<", "<=") else 0
         X = t["value"] if t["value"] is not None else v * (1 + t["change"])
-        m = 3 * sigma + (off_bad if s else 0) + res
+        m = 0.0 if cls == "fixed" else 3 * sigma + (off_bad if s else 0) + res
         if t["scope"] == "every_year":
             if s > 0:
                 need = X + m
@@ -933,35 +983,28 @@ def draw_family(fam, profile, attempt):
                     v = need + (min(2.0, 0.3 * (hi - need)) if hi is not None else 0.03 * abs(need))
                 if not at_bound and v + b * (FIRST_YEAR - 2020) < need:
                     b = max(0.0, (v - need) / (2020 - FIRST_YEAR))
-                floor_ = max(floor_, need)
             elif s < 0:
                 need = X - m
                 if v > need:
                     v = max(need - 0.08 * abs(need), need * 0.8)
                 if v + b * (FIRST_YEAR - 2020) > need:
                     b = min(0.0, (v - need) / (FIRST_YEAR - 2020))
-                ceil_ = min(ceil_, need)
             else:
                 v, b = X + 0.3 * t["tol"] * rng.uniform(-1, 1), 0.0
-                floor_, ceil_ = X - t["tol"] / 2, X + t["tol"] / 2
         else:
-            R = 2020 + 0.65 * (Y - 2020)
-            if s != 0 and met(op, v, X) and t["traj"] and not anchors:
-                # the trajectory rule needs a 2020 value that has not met the target yet (see README: warnd
-                # judges a series already past its target as "behind" a path that leads backwards)
-                d = max(0.06 * abs(X), 8 * sigma, 4 * res) + off_good
-                cand = X - s * d
-                if (s > 0 and cand >= floor_) or (s < 0 and cand <= ceil_):
-                    v = cand
-                else:
-                    info["forced_trajectory"] = True
-            if s > 0 and v < X + m:
-                b = max(b, (X + m - v) / (R - 2020))
-            elif s < 0 and v > X - m:
-                b = min(b, (X - m - v) / (R - 2020))
+            R = 2020 + (0.65 if t["traj"] else 0.85) * (Y - 2020)
+            if s and (X + s * m - v) * s > 0:
+                need = (X + s * m - v) / (R - 2020)
+                if abs(need) > cap:            # too steep for the fluctuation rules: start closer to the target
+                    v = X + s * m - s * cap * (R - 2020)
+                    need = (X + s * m - v) / (R - 2020)
+                b = max(b, need) if s > 0 else min(b, need)
             elif s == 0:
                 b = 0.0 if abs(v - X) <= 0.4 * t["tol"] else (X - v) / (Y - 2020)
 
+    if anchors:                                              # the plan's own 2020 value wins over hints
+        v = v_anchor
+    sigma = min(sigma, base_sigma(ind, v) * calm)          # the level may have moved
     for r in ("off_track", "behind"):
         if r not in roles:
             continue
@@ -977,15 +1020,16 @@ def draw_family(fam, profile, attempt):
         b = pace * (X - v) / (t["year"] - 2020)
         sigma = min(sigma, 0.15 * abs(b) + res)
 
-    if any(c.kind == "direction" for c in fam.checks) and gdir:
+    # shares elected for a term (人大, 政协, 村两委 …) change only at the 2021 elections
+    only_soft = all(c.kind in ("direction", "gap", "stale") for c in fam.checks)
+    step = cls == "share" and b == 0 and only_soft
+    if any(c.kind == "direction" for c in fam.checks) and gdir and not step:
         if b * gdir <= 0 and not any(c.kind != "direction" and c.kind != "gap" for c in fam.checks):
             b = gdir * max(abs(HINTS.get(fam.name, (0, 0))[1]), 4 * sigma, 2 * res)
         if b:
             sigma = min(sigma, abs(b) / 3)
 
     # the path of the whole
-    only_soft = all(c.kind in ("direction", "gap", "stale") for c in fam.checks)
-    step = cls == "share" and b == 0 and only_soft
     cumulative = "累计" in fam.name
     fixed = cls == "fixed" or at_bound
     years = list(range(2021 if cumulative else FIRST_YEAR, last + 1))
@@ -1009,13 +1053,15 @@ def draw_family(fam, profile, attempt):
         c = role_check(fam, roles["breach"][0], "breach")
         X = resolve_target(c, {})
         s = 1 if c.target["op"] in (">", ">=") else -1
-        grid = [(a, cc) for cc in (0.5, 0.3, 0.15, 0.7) for a in (0.8, 1.2, 0.5, 1.6)]
+        # a dip below the line after years of steady improvement: the trend still meets the target, so only
+        # the breach fires (δ: how far the latest value is over the line; a, cc: level and pace before, in δ)
+        delta = max(2 * res, 0.003 * abs(X))
+        grid = [(a, cc) for cc in (1.6, 2.0, 1.3, 2.5, 3.0) for a in (0.5, 1.0, 1.5)]
         a, cc = grid[attempt % len(grid)]
-        unit = max(base_sigma(ind, X), 0.004 * abs(X), 2 * res)
         for t in years:
-            base[t] = X + s * unit * (a + cc * (t - 2020))
-        base[years[-1]] = X - s * (0.005 * abs(X) + 2 * res)
-        notes_key = years[-1]
+            base[t] = X + s * delta * (a + cc * (t - 2020))
+        base[years[-1]] = X - s * delta
+        sigma = min(sigma, 0.2 * delta)
 
     def noisy(series_base, key, sig):
         r = stable_rng("noise", region, key[0], key[2], attempt)
@@ -1029,14 +1075,12 @@ def draw_family(fam, profile, attempt):
 
     data = {}
     total_key = fam.total()
-    if "swing" in roles:
-        pass  # applied after the breakdowns, on the rounded values
     widen = "gap_widen" in roles
 
     def gap_at(G, t):
         g = G * (1 - 0.045 * (t - 2020))
         if widen and t > years[-3]:
-            g = G * (1 - 0.045 * (years[-3] - 2020)) + G * 0.10 * (t - years[-3])
+            g = G * (1 - 0.045 * (years[-3] - 2020)) + G * 0.15 * (t - years[-3])
         return max(g, 0.0)
 
     pair_dims = {d for d, _, _ in fam.pairs}
@@ -1085,6 +1129,445 @@ def draw_family(fam, profile, attempt):
             if roles["swing"][1]:
                 notes[(k, years[-1])] = roles["swing"][1]
     if "breach" in roles and roles["breach"][1]:
-        notes[(total_key, notes_key)] = roles["breach"][1]
+        notes[(total_key, years[-1])] = roles["breach"][1]
     info["years"] = years
     return data, notes, info
+
+
+PRIMARY = {"off_track": {"forecast", "trajectory"}, "behind": {"trajectory", "forecast"}, "swing": {"fluctuation"},
+           "breach": {"breach"}, "wrong_way": {"direction"}, "gap_widen": {"gap"}, "late": {"stale"}}
+SECONDARY = {"breach": {"forecast"}, "swing": {"forecast"}}
+
+
+def score_draw(fam, data, catalog, late_region=False):
+    """(score, outcomes): 0 when exactly the intended alerts fire; lower is better."""
+    outcomes = evaluate(fam.checks, catalog, data)
+    roles = {r: rule for r, rule, _ in fam.roles}
+    if late_region:
+        roles.setdefault("late", None)
+    missing = unexpected = extra = 0
+    for c, _key, holds, _ in outcomes:
+        role = next((r for r, rule in roles.items() if rule == c.rule_id and ROLE_KIND[r] == c.kind), None)
+        if role is not None and not holds:
+            missing += 1
+            continue
+        if not holds or role is not None:
+            continue
+        if any(c.kind in PRIMARY[r] for r in roles):
+            continue
+        if any(c.kind in SECONDARY.get(r, ()) for r in roles):
+            extra += 1
+        else:
+            unexpected += 1
+    return missing * 100 + unexpected * 10 + extra, outcomes
+
+
+def shape_family(fam, profile, catalog, attempts=60):
+    best = None
+    for attempt in range(attempts):
+        data, notes, info = draw_family(fam, profile, attempt)
+        if "late" in {r for r, _, _ in fam.roles}:
+            for k in data:
+                data[k].pop(info["years"][-1], None)
+        score, _ = score_draw(fam, data, catalog, profile["late"])
+        if best is None or score < best[0]:
+            best = (score, data, notes, info, attempt)
+        if score == 0:
+            break
+    if best[0]:
+        warn(f"{fam.region} {fam.name} ({fam.indicator}): no draw fires exactly as intended (score {best[0]})")
+    return best[1], best[2], best[3]
+
+
+# ── the counties ────────────────────────────────────────────────────────────────────────────────────────────────
+
+def build(catalog, plans, checks):
+    """→ data {key: {year: value}}, notes {(key, year): note}, decimals {key: int}, per-plan keys, families"""
+    data, notes, decimals, families = {}, {}, {}, {}
+    by_rule = {}
+    for c in checks:
+        by_rule.setdefault(c.rule_id, []).append(c)
+    for rule_id in SCENARIOS:
+        if rule_id not in by_rule:
+            warn(f"scenario rule '{rule_id}' is not in the rules (renamed?): skipped")
+    names = {catalog[c.indicator]["name"] for c in checks if c.indicator in catalog}
+    for name in sorted(names - set(HINTS)):
+        warn(f"no level hint for '{name}': using a generic one")
+    for _, name, _ in sorted(ANCHORS):
+        if name not in names:
+            warn(f"anchor '{name}' names no monitored indicator (renamed?): skipped")
+    regions = []
+    for p in plans:
+        for r in p["regions"]:
+            if r not in regions:
+                regions.append(r)
+    for region in regions:
+        profile = REGION_PROFILES.get(region, DEFAULT_PROFILE)
+        rchecks = [c for c in checks if region in c.plan["regions"]]
+        fams = {}
+        for c in rchecks:
+            if c.indicator not in catalog:
+                warn(f"rule {c.id}: indicator '{c.indicator}' is not in the catalog: skipped")
+                continue
+            fams.setdefault(c.indicator, []).append(c)
+        for ind_id, fchecks in fams.items():
+            fam = Family(region, ind_id, catalog[ind_id], fchecks)
+            for rule_id, (role, note) in SCENARIOS.items():
+                if any(c.rule_id == rule_id for c in fchecks):
+                    fam.roles.append((role, rule_id, note))
+            fdata, fnotes, info = shape_family(fam, profile, catalog)
+            if any(r == "late" for r, _, _ in fam.roles):
+                note = next(n for r, _, n in fam.roles if r == "late")
+                for k in fdata:
+                    fnotes[(k, info["years"][-1])] = note
+            for k in fdata:
+                lvl = abs(fdata[k].get(2020, next(iter(fdata[k].values()))))
+                decimals[k] = max(decimals_for(fam.ind, lvl), max(
+                    (len(f"{x:g}".split(".")[1]) if "." in f"{x:g}" else 0) for x in fdata[k].values()))
+            data.update(fdata)
+            notes.update(fnotes)
+            families[(region, ind_id)] = fam
+    return data, notes, decimals, families
+
+
+def plan_keys(plan, checks, data):
+    """The series a plan's file carries, in the order the plan's rules name their indicators."""
+    keys, seen = [], set()
+    for c in checks:
+        if c.plan_id != plan["id"]:
+            continue
+        want = [(c.indicator, r, ()) for r in plan["regions"]]
+        want += [(c.indicator, r, tuple(sorted(c.where.items()))) for r in plan["regions"]]
+        if c.kind == "gap":
+            dim = str(c.params["dimension"]).lower()
+            for side in c.params["between"]:
+                want += [(c.indicator, r, tuple(sorted({**c.where, dim: side}.items()))) for r in plan["regions"]]
+        for k in want:
+            if k in data and k not in seen:
+                seen.add(k)
+                keys.append(k)
+    order = {}
+    for k in keys:
+        order.setdefault(k[0], len(order))
+    return sorted(keys, key=lambda k: (order[k[0]], len(k[2]), k[2]))
+
+
+# ── writing ─────────────────────────────────────────────────────────────────────────────────────────────────────
+
+FORMATS = {"xiufeng-children": "gb18030", "shuangyang-children": "jsonl"}
+
+
+def rows_of(keys, data, notes, decimals):
+    for k in keys:
+        years = sorted(set(data[k]) | {y for (kk, y) in notes if kk == k})
+        for y in years:
+            x = data[k].get(y)
+            text = "" if x is None else f"{x:.{decimals[k]}f}"
+            yield k, y, text, notes.get((k, y), "")
+
+
+def write_plan_file(out_dir, plan, keys, data, notes, decimals):
+    fmt = FORMATS.get(plan["id"], "csv")
+    if fmt == "jsonl":
+        path = os.path.join(out_dir, plan["id"] + ".jsonl")
+        lines = []
+        for k, y, text, note in rows_of(keys, data, notes, decimals):
+            obj = ['"indicator": ' + json.dumps(k[0], ensure_ascii=False),
+                   '"region": ' + json.dumps(k[1], ensure_ascii=False),
+                   f'"period": {y}', '"value": ' + (text if text else "null")]
+            if k[2]:
+                obj.append('"dimensions": ' + json.dumps(dict(k[2]), ensure_ascii=False))
+            obj.append('"source": ' + json.dumps(SOURCE, ensure_ascii=False))
+            if note:
+                obj.append('"note": ' + json.dumps(note, ensure_ascii=False))
+            lines.append("{" + ", ".join(obj) + "}\n")
+        with open(path, "w", encoding="utf-8", newline="") as f:
+            f.write("".join(lines))
+        return path
+    dims = sorted({n for k in keys for n, _ in k[2]})
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\r\n" if fmt == "gb18030" else "\n")
+    w.writerow(["indicator", "region", "period", "value"] + dims + ["source", "note"])
+    for k, y, text, note in rows_of(keys, data, notes, decimals):
+        d = dict(k[2])
+        w.writerow([k[0], k[1], y, text] + [d.get(n, "") for n in dims] + [SOURCE, note])
+    path = os.path.join(out_dir, plan["id"] + ".csv")
+    with open(path, "wb") as f:
+        f.write(buf.getvalue().encode("gb18030" if fmt == "gb18030" else "utf-8"))
+    return path
+
+
+# ── README ──────────────────────────────────────────────────────────────────────────────────────────────────────
+
+KIND_ORDER = ["breach", "forecast", "trajectory", "fluctuation", "direction", "gap", "stale"]
+
+
+def fmt_num(x):
+    return f"{x:g}" if abs(x) < 1e5 else f"{x:.0f}"
+
+
+def series_label(catalog, key):
+    name = catalog[key[0]]["name"]
+    dims = "、".join(v for _, v in key[2])
+    return f"{name}（{dims}）" if dims else name
+
+
+SEVERITY_ZH = {"critical": "严重", "warning": "警告", "info": "提示"}
+
+
+def own_alerts_text(fam, rule, fired, catalog):
+    """For a rule that fires on more than one series or with a severity other than warning: which and how."""
+    own = [(c, k) for c, k, _ in fired if c.rule_id == rule and k[1] == fam.region]
+    keys = []
+    for _, k in own:
+        if k not in keys:
+            keys.append(k)
+    out = ""
+    if len(keys) > 1:
+        out += (f" It fires on each of the {len(keys)} series (" + ", ".join(series_label(catalog, k) for k in keys)
+                + f"): {len(own)} alerts.")
+    sev = sorted({c.severity for c, _ in own})
+    if sev and sev != ["warning"]:
+        out += " They are **" + "/".join(f"{x}** ({SEVERITY_ZH.get(x, x)})" for x in sev)
+        if "critical" in sev and any(c.severity == "critical" and c.binding for c, _ in own):
+            out += ": the target is binding (约束性)"
+        out += "."
+    return out
+
+
+def story_line(fam, role, rule, note, data, catalog, checks, fired=()):
+    total = fam.total()
+    s = data.get(total, {})
+    years = sorted(s)
+    name = fam.name
+    rc = [c for c in checks if c.rule_id == rule]
+    t = next((c.target for c in rc if c.target), None)
+    tgt = ""
+    if t:
+        tv = t["value"] if t["value"] is not None else None
+        sym = {">=": "≥", "<=": "≤"}.get(t["op"], t["op"])
+        tgt = (f"{sym}{fmt_num(tv)}" if tv is not None else
+               f"{sym} {t['base_year']}年值×(1{t['change']:+g})") + (f"±{fmt_num(t['tol'])}" if t["tol"] else "")
+        tgt += f"（{'每年' if t['scope'] == 'every_year' else str(t['year']) + '年'}）"
+    first = f"{fmt_num(s[2020])}" if 2020 in s else "?"
+    if role == "late":
+        n = len([k for k in data if k[0] == fam.indicator and k[1] == fam.region])
+        return (f"**{name}** (`{rule}`): the {LAST_YEAR} value has not been sent; the file has an empty {LAST_YEAR} "
+                f"row with the note “{note}”" + (f" for each of its {n} series (the county and its breakdowns)"
+                                                  if n > 1 else "")
+                + ". → **stale** fires, once for the county.")
+    if role == "gap_widen":
+        c = next(c for c in rc if c.kind == "gap")
+        dim = str(c.params["dimension"]).lower()
+        a, b = c.params["between"]
+        ka = (fam.indicator, fam.region, tuple(sorted({**c.where, dim: a}.items())))
+        kb = (fam.indicator, fam.region, tuple(sorted({**c.where, dim: b}.items())))
+        ys = sorted(set(data[ka]) & set(data[kb]))
+        gaps = {y: abs(data[ka][y] - data[kb][y]) for y in ys}
+        g = lambda y: fmt_num(round(gaps[y], 6))
+        return (f"**{name}** (`{rule}`), {a} vs {b}: the gap was {g(ys[0])}{diff_unit(fam.ind)} in {ys[0]}, narrowed to "
+                f"{g(ys[-3])} by {ys[-3]}, then widened again: {g(ys[-2])} in {ys[-2]}, {g(ys[-1])} in {ys[-1]}. "
+                f"→ **gap** fires (not narrowing over the last three years).")
+    last = years[-1]
+    if role == "off_track":
+        with_traj = any(c.rule_id == rule and c.kind == "trajectory" and k[1] == fam.region for c, k, _ in fired)
+        return (f"**{name}** (`{rule}`, target {tgt}): {first} in 2020, {fmt_num(s[last])} in {last}, far too slow. "
+                f"→ **forecast** fires (predicted to miss)"
+                + (", and **trajectory** with it (behind the straight line from 2020 to the target)." if with_traj
+                   else ".") + own_alerts_text(fam, rule, fired, catalog))
+    if role == "behind":
+        return (f"**{name}** (`{rule}`, target {tgt}): {first} in 2020, only {fmt_num(s[last])} in {last}, behind "
+                f"the straight line from 2020 to the target. → **trajectory** fires, and **forecast** with it."
+                + own_alerts_text(fam, rule, fired, catalog))
+    if role == "swing":
+        return (f"**{name}** (`{rule}`): {fmt_num(s[years[-2]])} in {years[-2]}, {fmt_num(s[last])} in {last}"
+                + (f" (note: {note})" if note else "") + ". → **fluctuation** fires (波动较大).")
+    if role == "breach":
+        return (f"**{name}** (`{rule}`, keep {tgt}): within it in {years[-3]}–{years[-2]} "
+                f"({fmt_num(s[years[-3]])}, {fmt_num(s[years[-2]])}), then {fmt_num(s[last])} in {last}. "
+                f"→ **breach** fires; the trend still meets the target, so forecast stays quiet.")
+    if role == "wrong_way":
+        d = next((c.params.get("direction", fam.ind["better"]) for c in rc if c.kind == "direction"), "up")
+        return (f"**{name}** (`{rule}`, should go {d}): {fmt_num(s[years[-3]])} → {fmt_num(s[years[-2]])} → "
+                f"{fmt_num(s[last])} in {years[-3]}–{last}. → **direction** fires.")
+    return f"**{name}** (`{rule}`): {role}"
+
+
+def write_readme(out_dir, plans, checks, catalog, families, data, outcomes, written):
+    fired = [(c, k, why) for c, k, h, why in outcomes if h]
+    regions = []
+    for p in plans:
+        for r in p["regions"]:
+            if r not in regions:
+                regions.append(r)
+    plan_of_region = {r: [p for p in plans if r in p["regions"]] for r in regions}
+    L = []
+    L.append("# ⚠️ SYNTHETIC DATA — NOT REAL STATISTICS ⚠️")
+    L.append("")
+    L.append("> **Every number in this directory is made up.** The files are example data for warnd, generated by")
+    L.append("> `scripts/generate-example-data.py` to demonstrate and test the rules in `rules/`. They are **not** the")
+    L.append("> statistics of 渠县, 双阳区, 永川区, 威宁自治县 or 秀峰区, and must never be quoted as such. Only a handful")
+    L.append("> of 2020 values of 永川区 are taken from its plan (see *How they were made*); everything else is invented.")
+    L.append("")
+    L.append("This README is written by the generator together with the data; edit the script, not this file.")
+    L.append("")
+    L.append("## The files")
+    L.append("")
+    L.append("One file per plan, annual values 2018–2024 for every indicator the plan's rules monitor (columns")
+    L.append("`indicator,region,period,value,<dimensions>,source,note`; `source` is always `synthetic example`).")
+    L.append("")
+    L.append("| file | plan | format |")
+    L.append("| --- | --- | --- |")
+    for path in written:
+        base = os.path.basename(path)
+        pid = os.path.splitext(base)[0]
+        p = next(p for p in plans if p["id"] == pid)
+        f = FORMATS.get(pid, "csv")
+        desc = {"csv": "CSV, UTF-8, LF", "gb18030": "CSV, **GB18030** with CRLF line ends (what Chinese Excel/WPS "
+                "write for plain “CSV”)", "jsonl": "**JSON Lines**"}[f]
+        L.append(f"| `{base}` | {p['title']} | {desc} |")
+    L.append("")
+    L.append("Dimension columns appear only where a rule needs them: `area` (城镇/农村) for the urban–rural gap rules")
+    L.append("and `where: {area: 农村}` rules, `sex` (男/女) for the gender gap rules and `where: {sex: 女}` rules. A row")
+    L.append("with an empty dimension cell is the county as a whole.")
+    L.append("")
+    L.append("## Run the demo")
+    L.append("")
+    L.append("```sh")
+    L.append("warnd check rules")
+    L.append("warnd eval --rules rules --data examples/data --now 2025-07-01")
+    L.append("warnd eval --rules rules --data examples/data --now 2025-07-01 --format json")
+    L.append("```")
+    L.append("")
+    L.append("`--now 2025-07-01` matters: 2024 values were due by 30 June 2025, so that is the day on which the late")
+    L.append("county (威宁自治县) and the late 孕产妇死亡率 of 渠县 become overdue.")
+    L.append("")
+    # counts
+    n_rules = len(checks)
+    target_kinds = ("forecast", "breach", "trajectory")
+    n_target = sum(1 for c in checks if c.kind in target_kinds)
+    fired_target_rules = {c.id for c, _, _ in fired if c.kind in target_kinds}
+    L.append("## What it should show")
+    L.append("")
+    L.append(f"{n_rules} rules over {len(data)} series: {len(outcomes)} (rule, series) pairs, **{len(fired)} alerts** "
+             f"({len(fired_target_rules)} of the {n_target} forecast/breach/trajectory rules fire, "
+             f"{100 * len(fired_target_rules) / max(n_target, 1):.0f} %). By kind and county:")
+    L.append("")
+    kinds = [k for k in KIND_ORDER if any(c.kind == k for c, _, _ in fired)]
+    sevs = [x for x in SEVERITY_ZH if any(c.severity == x for c, _, _ in fired)]
+    L.append("| county | " + " | ".join(kinds) + " | total | " + " | ".join(sevs) + " |")
+    L.append("| --- | " + " | ".join("---:" for _ in kinds) + " | ---: | " + " | ".join("---:" for _ in sevs) + " |")
+    for r in regions + [None]:
+        mine = [c for c, k, _ in fired if r is None or k[1] == r]
+        row = [sum(1 for c in mine if c.kind == kind) for kind in kinds]
+        sev = [sum(1 for c in mine if c.severity == x) for x in sevs]
+        L.append(f"| {r or '**all**'} | " + " | ".join(str(x) for x in row) + f" | {sum(row)} | "
+                 + " | ".join(str(x) for x in sev) + " |")
+    L.append("")
+    critical = [(c, k, why) for c, k, why in fired if c.severity == "critical"]
+    if critical:
+        targets = sorted({c.rule_id for c, _, _ in critical})
+        L.append(f"**{len(critical)} critical (严重) alerts**, all from " + ("one binding target" if len(targets) == 1
+                 else f"{len(targets)} binding targets") + " (" + ", ".join(f"`{t}`" for t in targets)
+                 + "; a forecast or trajectory check of a binding rule is critical):")
+        L.append("")
+        L.append("| county | rule | series | detail |")
+        L.append("| --- | --- | --- | --- |")
+        for c, k, why in critical:
+            L.append(f"| {k[1]} | `{c.id}` | {series_label(catalog, k)} | {why} |")
+        L.append("")
+        if all(c.severity == "warning" for c, _, _ in fired if c.severity != "critical"):
+            L.append("Every other alert is a warning (警告).")
+            L.append("")
+    L.append("Everything not listed below is on track: a steady trend that meets its targets ahead of the straight")
+    L.append("line from 2020, with year-to-year noise well inside every fluctuation threshold.")
+    L.append("")
+    L.append("## The story of each county")
+    L.append("")
+    for r in regions:
+        profile = REGION_PROFILES.get(r, DEFAULT_PROFILE)
+        pl = plan_of_region[r]
+        L.append(f"### {r} ({', '.join('`' + p['id'] + '`' for p in pl)})")
+        L.append("")
+        if profile["late"]:
+            L.append(f"**Late: no {LAST_YEAR} values at all.** The county's files stop at {LAST_YEAR - 1}, so its")
+            stale = [c for c, k, _ in fired if k[1] == r and c.kind == "stale"]
+            names = "、".join(catalog[c.indicator]["name"] for c in stale)
+            L.append(f"latest year is {LAST_YEAR - 1}, and each of its {len(stale)} stale rules ({names}) fires once: one "
+                     f"outcome for the county, however many 城镇/农村 breakdowns the indicator has.")
+            L.append("")
+        for (reg, _), fam in families.items():
+            if reg != r:
+                continue
+            for role, rule, note in fam.roles:
+                line = "- " + story_line(fam, role, rule, note, data, catalog, checks, fired)
+                others = sorted({c.id for c, k, _ in fired if k[1] == r and k[0] == fam.indicator
+                                 and c.kind in PRIMARY[role] and c.rule_id != rule})
+                if others:
+                    line += (" The same series is watched by " + ", ".join(f"`{o}`" for o in others)
+                             + (", which fires too." if len(others) == 1 else ", which fire too."))
+                L.append(line)
+        L.append("")
+        L.append("<details><summary>Every alert expected for " + r + "</summary>")
+        L.append("")
+        L.append("| rule | kind | severity | series | detail |")
+        L.append("| --- | --- | --- | --- | --- |")
+        for c, k, why in fired:
+            if k[1] == r:
+                L.append(f"| `{c.id}` | {c.kind} | {c.severity} | {series_label(catalog, k)} | {why} |")
+        L.append("")
+        L.append("</details>")
+        L.append("")
+    L.append("## How they were made")
+    L.append("")
+    L.append("`python3 scripts/generate-example-data.py [--out DIR]` reads `rules/indicators.yaml` and every plan in")
+    L.append("`rules/`, and writes one file per plan. It is deterministic (a fixed seed, per-series randomness from a")
+    L.append("SHA-256 of the series key), so running it twice gives byte-identical files; it needs Python 3 and PyYAML.")
+    L.append("")
+    L.append("- Levels: the 2020 values stated in 永川区's plan (妇女人均预期寿命 82岁, 孕产妇系统管理率 92.99%, 婴儿死亡率")
+    L.append("  2.37‰, 5岁以下儿童死亡率 4.49‰, 学前三年毛入园率 97.5%, 普惠率 85%, 高中阶段女性毛入学率 136%, 女性平均受教育")
+    L.append("  年限 12年, 就业人员中女性 46.05%, 女性高级专业技术人员 50.15%, 人大代表 28.13% and 政协委员 32.92% 女性,")
+    L.append("  村委会 52.26% and 居委会 69.37% 女性); otherwise plausible national-level values, shifted per county")
+    L.append("  (威宁 poorer and more rural, 永川 and 秀峰 better off).")
+    L.append("- Most series meet every target of the rules that watch them, ahead of the straight-line path, with noise")
+    L.append("  well inside the fluctuation thresholds. A keep-within target (保持在…) is met in every year.")
+    L.append("- Shares elected for a term (人大, 政协, 村/社区党组织) change only at the 2021 elections.")
+    L.append("- Each county has a few series shaped to fire one kind of rule each (the story above). Every draw is")
+    L.append("  checked against a re-implementation of warnd's rule semantics and redrawn if any other rule would fire.")
+    L.append("")
+    with open(os.path.join(out_dir, "README.md"), "w", encoding="utf-8", newline="\n") as f:
+        f.write("\n".join(L) + "\n")
+
+
+def main():
+    here = os.path.dirname(os.path.abspath(__file__))
+    repo = os.path.dirname(here)
+    ap = argparse.ArgumentParser(description="Generate warnd's synthetic example data (see the header comment).")
+    ap.add_argument("--out", default=os.path.join(repo, "examples", "data"), help="output directory")
+    ap.add_argument("--rules", default=os.path.join(repo, "rules"), help="rules directory (catalog and plans)")
+    ap.add_argument("--summary", action="store_true", help="print the alerts the data should raise")
+    args = ap.parse_args()
+
+    catalog, plans, checks = load_rules(args.rules)
+    data, notes, decimals, families = build(catalog, plans, checks)
+    os.makedirs(args.out, exist_ok=True)
+    for old in glob.glob(os.path.join(args.out, "*.csv")) + glob.glob(os.path.join(args.out, "*.jsonl")):
+        os.remove(old)
+    written = []
+    for plan in plans:
+        keys = plan_keys(plan, checks, data)
+        written.append(write_plan_file(args.out, plan, keys, data, notes, decimals))
+    outcomes = evaluate(checks, catalog, data)
+    fired = [(c, k, why) for c, k, h, why in outcomes if h]
+    write_readme(args.out, plans, checks, catalog, families, data, outcomes, written)
+    if args.summary:
+        for c, k, why in fired:
+            print(f"{c.plan_id:20s} {c.id:55s} {k[0]} {dict(k[2]) or ''} {why}")
+        print(f"{len(outcomes)} (rule, series) pairs, {len(fired)} alerts", file=sys.stderr)
+    print(f"wrote {len(written)} data files and README.md to {args.out}", file=sys.stderr)
+
+
+
+
+if __name__ == "__main__":
+    main()

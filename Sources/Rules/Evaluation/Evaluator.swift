@@ -56,8 +56,11 @@ public struct Evaluator: Sendable {
             for region in plan.regions {
                 if let keys, !keys.contains(where: { $0.indicator == rule.indicator && $0.region == region }) { continue }
                 let key = SeriesKey(indicator: rule.indicator, region: region, dimensions: rule.selector)
+                // Breakdowns first, in key order, the region's own series (the alert's key) last: where both have a
+                // period, the reported value is the total's, and always the same one.
                 var merged = Series(key: key)
-                for k in candidates where k.region == region {
+                let inRegion = candidates.filter { $0.region == region }.sorted { ($0 == key ? 1 : 0, $0) < ($1 == key ? 1 : 0, $1) }
+                for k in inRegion {
                     for pt in data.series[k]!.points { merged.set(pt.value, at: pt.period) }
                 }
                 out.append(judge.stale(merged, p))
