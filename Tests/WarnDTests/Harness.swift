@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import Testing
 
 /// Runs the scripts of `scripts/harness` (a private journald, a private systemd) from Swift Testing.
@@ -10,27 +11,9 @@ enum Harness {
 
     @discardableResult
     static func run(_ script: String, _ arguments: [String], allowFailure: Bool = false) throws -> WarnDBinary.Output {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/bash")
-        p.arguments = [dir.appendingPathComponent(script).path] + arguments
-        p.currentDirectoryURL = WarnDBinary.root
-        let out = Pipe()
-        let err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        nonisolated(unsafe) var errData = Data()
-        let group = DispatchGroup()
-        group.enter()
-        DispatchQueue.global().async {
-            errData = err.fileHandleForReading.readDataToEndOfFile()
-            group.leave()
-        }
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        group.wait()
-        p.waitUntilExit()
-        let result = WarnDBinary.Output(status: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-            stderr: String(decoding: errData, as: UTF8.self))
+        // The scripts take paths relative to the repository (deploy/systemd/…): run them from there.
+        let result = try spawn(["/bin/bash", "-c", "cd \"$0\" && exec /bin/bash \"$@\"", WarnDBinary.root.path,
+            dir.appendingPathComponent(script).path] + arguments)
         if result.status == 77 {
             let reason = result.stdout.split(separator: "\n").first { $0.hasPrefix("SKIP") } ?? "SKIP: \(script)"
             try Test.cancel("\(reason)")
@@ -39,6 +22,40 @@ enum Harness {
             Issue.record("\(script) \(arguments.joined(separator: " ")) exited \(result.status)\n\(result.stdout)\n\(result.stderr)")
         }
         return result
+    }
+
+    /// Runs a command with stdout and stderr in files and waits for exactly that process.
+    ///
+    /// Not Foundation's `Process`: `boot` leaves the namespace running in the background, which inherits the
+    /// descriptors Foundation watches to learn that the child ended, so `waitUntilExit()` would never return.
+    static func spawn(_ argv: [String]) throws -> WarnDBinary.Output {
+        // Under .build, not /tmp: the systemd harness checks that nothing in the host's /tmp changed.
+        let outputs = WarnDBinary.root.appendingPathComponent(".build/harness-output")
+        try FileManager.default.createDirectory(at: outputs, withIntermediateDirectories: true)
+        let base = outputs.appendingPathComponent(UUID().uuidString)
+        let outPath = base.path + ".out"
+        let errPath = base.path + ".err"
+        defer {
+            unlink(outPath)
+            unlink(errPath)
+        }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        var cArgs = argv.map { strdup($0) } + [nil]
+        defer { for a in cArgs { free(a) } }
+        var pid: pid_t = 0
+        let rc = posix_spawn(&pid, argv[0], &actions, nil, &cArgs, environ)
+        guard rc == 0 else { throw POSIXError(POSIXErrorCode(rawValue: rc) ?? .EIO) }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        let exit = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        return WarnDBinary.Output(status: exit,
+            stdout: (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "",
+            stderr: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "")
     }
 
     /// A work folder the namespaces can share with the host: under `.build`, never under /tmp (private inside).
