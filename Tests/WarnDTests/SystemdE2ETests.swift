@@ -119,6 +119,22 @@ import Testing
         #expect(try n.show("ActiveState") == "active")
         #expect(try n.journal().filter { $0.field("MESSAGE_ID") == MessageID.alertFiring }.count == before)
 
+        // The watchdog: with WatchdogSec=2s the daemon pings at half that; systemd records each ping and never kills it.
+        try n.exec("mkdir", "-p", "/run/systemd/system/warnd.service.d")
+        try n.exec("sh", "-c", "printf '[Service]\\nWatchdogSec=2s\\n' > /run/systemd/system/warnd.service.d/watchdog.conf")
+        try n.exec("systemctl", "daemon-reload")
+        try n.exec("systemctl", "restart", "warnd.service")
+        let restartsBefore = try n.show("NRestarts")
+        let firstPing = try n.show("WatchdogTimestampMonotonic")
+        var pings = Set([firstPing])
+        try n.eventually("three watchdog pings") {
+            pings.insert(try n.show("WatchdogTimestampMonotonic"))
+            return pings.count >= 3
+        }
+        #expect(try n.show("NRestarts") == restartsBefore)
+        #expect(try n.show("ActiveState") == "active")
+        #expect(!(try n.journal().contains { ($0.field("MESSAGE") ?? "").contains("Watchdog timeout") }))
+
         // The sandbox: the daemon can write its state directory and nothing else.
         let mainPID = try n.show("MainPID")
         let denied = try n.exec("nsenter", "-t", mainPID, "-m", "--", "sh", "-c", "touch /etc/warnd-probe", allowFailure: true)
