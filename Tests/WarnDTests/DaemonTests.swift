@@ -268,6 +268,19 @@ struct DaemonFixture {
         #expect(CommitteeReport.cell("a\u{07}b\u{85}c") == "abc")
     }
 
+    /// deploy/warnd.yaml.example documents every key with its default: un-commented, it is valid and changes nothing.
+    @Test func exampleConfigurationDocumentsEveryKeyWithItsDefault() throws {
+        let text = try String(contentsOf: WarnDBinary.root.appendingPathComponent("deploy/warnd.yaml.example"), encoding: .utf8)
+        let uncommented = text.split(separator: "\n", omittingEmptySubsequences: false).map { line -> Substring in
+            line.hasPrefix("#") && line.dropFirst().first?.isLetter == true && line.contains(": ") ? line.dropFirst() : line
+        }.joined(separator: "\n")
+        let env = ["STATE_DIRECTORY": "/var/lib/warnd", "CONFIGURATION_DIRECTORY": "/etc/warnd"]
+        let keys = uncommented.split(separator: "\n").filter { !$0.hasPrefix("#") && $0.contains(":") }.map { String($0.split(separator: ":")[0]) }
+        #expect(Set(keys) == Set(DaemonConfiguration.keys), "every key documented once")
+        let loaded = try DaemonConfiguration.load(path: "warnd.yaml.example", bytes: Array(uncommented.utf8), over: .defaults(environment: env)).get()
+        #expect(loaded == DaemonConfiguration.defaults(environment: env))
+    }
+
     @Test func configurationIsStrictAndPointsAtTheKey() throws {
         let yaml = "rules: /etc/warnd/rules\nevaluation_intervall: 1h\nlog: jornal\nmax_file_size: 64MiB\n"
         guard case .failure(let e) = DaemonConfiguration.load(path: "warnd.yaml", bytes: Array(yaml.utf8), over: .defaults(environment: [:])) else {
