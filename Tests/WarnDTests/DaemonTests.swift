@@ -67,7 +67,8 @@ struct DaemonFixture {
           - id: t-mmr
             indicator: maternal_mortality_ratio
             target: {op: "<=", value: 12}
-            source: {text: 孕产妇死亡率下降到12/10万以下}
+            department: 县卫生健康局
+            source: {domain: 妇女与健康, goal: "2", text: 孕产妇死亡率下降到12/10万以下}
             checks:
               - kind: forecast
 

@@ -6,30 +6,8 @@ import Testing
 /// warnd against a real systemd-journald (a private one per test, `scripts/harness/journald-harness.sh`), read back
 /// with `journalctl -o json` as an operator would.
 @Suite(.serialized) struct JournaldTests {
-    static let rules = """
-        plan:
-          id: j-women
-          title: 测试县妇女发展规划（2021—2030年）
-          regions: [测试县]
-          baseline_year: 2020
-          target_year: 2030
-        rules:
-          - id: j-hiv
-            indicator: hiv_mother_to_child_transmission_rate
-            target: {op: "<=", value: 2, scope: every_year}
-            binding: true
-            department: 县卫生健康局
-            source: {domain: 妇女与健康, goal: "5", text: 艾滋病母婴传播率保持在2%以下}
-            kind: breach
-          - id: j-mmr
-            indicator: maternal_mortality_ratio
-            target: {op: "<=", value: 12}
-            department: 县卫生健康局
-            source: {domain: 妇女与健康, goal: "2", text: 孕产妇死亡率下降到12/10万以下}
-            checks:
-              - kind: forecast
-
-        """
+    /// The daemon tests' rules: a binding keep-within target (breach) and a forecast.
+    static let rules = DaemonFixture.rules
 
     /// Runs the daemon under a private journald through a scenario, and returns the entries it logged.
     static func scenario() throws -> (entries: [[String: Any]], x: String, work: URL) {
@@ -90,14 +68,14 @@ import Testing
         let (entries, x, work) = try Self.scenario()
         defer { if ProcessInfo.processInfo.environment["WARND_KEEP"] == nil { try? FileManager.default.removeItem(at: work) } }
         let firing = entries.filter { $0.field("MESSAGE_ID") == MessageID.alertFiring }
-        let hiv = try #require(firing.first { $0.field("WARND_RULE") == "j-hiv" && $0.field("WARND_DIM_AREA") == nil })
+        let hiv = try #require(firing.first { $0.field("WARND_RULE") == "t-hiv" && $0.field("WARND_DIM_AREA") == nil })
         #expect(hiv.field("MESSAGE") == "艾滋病母婴传播率（测试县）2024年为2.6%，未达到≤2%的目标")
         #expect(hiv.field("PRIORITY") == "2", "critical → 2")
         #expect(hiv.field("SYSLOG_IDENTIFIER") == "warnd")
         #expect(hiv.field("WARND_KIND") == "breach")
         #expect(hiv.field("WARND_SEVERITY") == "critical")
         #expect(hiv.field("WARND_STATE") == "firing")
-        #expect(hiv.field("WARND_PLAN") == "j-women")
+        #expect(hiv.field("WARND_PLAN") == "t-women")
         #expect(hiv.field("WARND_INDICATOR") == "hiv_mother_to_child_transmission_rate")
         #expect(hiv.field("WARND_REGION") == "测试县")
         #expect(hiv.field("WARND_PERIOD") == "2024")
@@ -106,8 +84,8 @@ import Testing
         #expect(hiv.field("WARND_DEPARTMENT") == "县卫生健康局")
         #expect(hiv.field("WARND_ALERT_ID")?.count == 16)
         // The rural breakdown is its own alert, its dimension a field of its own.
-        #expect(firing.contains { $0.field("WARND_RULE") == "j-hiv" && $0.field("WARND_DIM_AREA") == "农村" })
-        let forecast = try #require(firing.first { $0.field("WARND_RULE") == "j-mmr/forecast" })
+        #expect(firing.contains { $0.field("WARND_RULE") == "t-hiv" && $0.field("WARND_DIM_AREA") == "农村" })
+        let forecast = try #require(firing.first { $0.field("WARND_RULE") == "t-mmr/forecast" })
         #expect(forecast.field("PRIORITY") == "4", "warning → 4")
         #expect(forecast.field("WARND_FORECAST") == "15.6")
         #expect(forecast.field("WARND_P_MEET") == "0.0005")

@@ -79,11 +79,11 @@ import Testing
         let firing = try #require(try n.journal().first { $0.field("MESSAGE_ID") == MessageID.alertFiring })
         #expect(firing.field("MESSAGE") == "艾滋病母婴传播率（测试县）2024年为2.6%，未达到≤2%的目标")
         #expect(firing.field("PRIORITY") == "2")
-        #expect(firing.field("WARND_RULE") == "j-hiv" && firing.field("WARND_SEVERITY") == "critical")
+        #expect(firing.field("WARND_RULE") == "t-hiv" && firing.field("WARND_SEVERITY") == "critical")
         #expect(firing.field("WARND_DEPARTMENT") == "县卫生健康局" && firing.field("WARND_VALUE") == "2.6")
         #expect(firing.field("_SYSTEMD_UNIT") == "warnd.service")
         let active = try n.exec("cat", "/var/lib/warnd/alerts/active.json").stdout
-        #expect(active.contains("\"rule\" : \"j-hiv\""))
+        #expect(active.contains("\"rule\" : \"t-hiv\""))
         #expect(try n.show("StatusText").contains("firing: 1 critical"))
 
         // A bad CSV: set aside with its reasons, an entry says so, the service stays up.
@@ -104,9 +104,9 @@ import Testing
         #expect(try n.show("StatusText").contains("RELOAD FAILED (1 error)"))
         let reloadError = try #require(try n.journal().first { $0.field("MESSAGE_ID") == MessageID.reloadFailed })
         #expect(reloadError.field("WARND_RULES_LINE") == "14" && reloadError.field("WARND_RULES_COLUMN") == "11")
-        #expect(try n.journal().contains { ($0.field("MESSAGE") ?? "").contains("/etc/warnd/rules/plan.yaml:14:11: error: rule \"j-hiv\": unknown kind 'breech'") && $0.field("_COMM") == "warnd" })
+        #expect(try n.journal().contains { ($0.field("MESSAGE") ?? "").contains("/etc/warnd/rules/plan.yaml:14:11: error: rule \"t-hiv\": unknown kind 'breech'") && $0.field("_COMM") == "warnd" })
         // The old rules still evaluate: the alert is still firing.
-        #expect(try n.exec("cat", "/var/lib/warnd/alerts/active.json").stdout.contains("\"rule\" : \"j-hiv\""))
+        #expect(try n.exec("cat", "/var/lib/warnd/alerts/active.json").stdout.contains("\"rule\" : \"t-hiv\""))
 
         // Fixed rules: the reload succeeds and applies.
         try n.exec("sed", "-i", "s/kind: breech/kind: breach/", "/etc/warnd/rules/plan.yaml")
