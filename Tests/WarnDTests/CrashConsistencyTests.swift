@@ -174,8 +174,19 @@ import Testing
             try check(state: state, dropped: dropped, final: true, context: "round \(round) final")
         }
         #expect(trials >= 50)
-        print("crash consistency: \(trials) kills in \(Int(Date().timeIntervalSince(started))) s")
+        print("crash consistency: \(trials) kills in \(Int(Date().timeIntervalSince(started))) s; at the kills, "
+            + "\(tally.waitingUnstored) files were waiting unstored and \(tally.storedButStillInInbox) were stored but "
+            + "not yet moved (the commit/move window)")
     }
+
+    /// What the kills landed on, to show the trials exercise the interesting windows (printed, not asserted: the
+    /// timing depends on the machine).
+    final class Tally: @unchecked Sendable {
+        var storedButStillInInbox = 0
+        var waitingUnstored = 0
+        var archivedSinceLastKill = 0
+    }
+    let tally = Tally()
 
     /// The invariants that must hold whenever the daemon is dead; `final`: after it drained the inbox and stopped.
     func check(state: String, dropped: [DroppedFile], final: Bool, context: String) throws {
@@ -199,6 +210,7 @@ import Testing
             #expect(inInbox != (archived.count == 1), "\(context): \(file.name) inbox=\(inInbox) archive=\(archived)")
             #expect(archived.count <= 1, "\(context): \(file.name) archived \(archived.count) times")
             if final { #expect(!inInbox, "\(context): \(file.name) still waiting") }
+            if !final && inInbox { if stored[file.sha256] != nil { tally.storedButStillInInbox += 1 } else { tally.waitingUnstored += 1 } }
             if let s = stored[file.sha256] {
                 #expect(s.rows == file.rows && s.observations == file.rows, "\(context): \(file.name) stored \(s)")
             } else {
