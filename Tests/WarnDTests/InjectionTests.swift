@@ -30,6 +30,9 @@ import Testing
             + "\(i),测试县,2024,2.6,\(Self.quoted(Self.forging)),\(Self.quoted(Self.note))\n"
             + "\(i),测试县,2024,3.1,\(Self.quoted(Self.control)),\n"
         try csv.write(to: work.appendingPathComponent("hostile.csv"), atomically: true, encoding: .utf8)
+        // A dimension *name* (a CSV heading) becomes a journal field name: it must not name another field.
+        try "indicator,region,period,value,\(Self.quoted("Zone=1\nPRIORITY=0"))\n\(i),测试县,2024,2.7,a\n"
+            .write(to: work.appendingPathComponent("dims.csv"), atomically: true, encoding: .utf8)
         try "indicator,region,period,value\n\(i),\(Self.quoted(Self.region)),2024,2.6\n"
             .write(to: work.appendingPathComponent("region.csv"), atomically: true, encoding: .utf8)
         let script = """
@@ -40,6 +43,8 @@ import Testing
             wait_for '[ -f "$W/state/reload.json" ]'
             "$B" ingest --state-dir "$W/state" "$W/hostile.csv"
             wait_for '[ -n "$(ls "$W/state/archive" 2>/dev/null)" ]'
+            "$B" ingest --state-dir "$W/state" "$W/dims.csv"
+            wait_for '[ "$(ls "$W/state/archive" 2>/dev/null | wc -l)" -ge 2 ]'
             "$B" ingest --state-dir "$W/state" "$W/region.csv"
             wait_for '[ -f "$W/state/rejected/region.csv.error" ]'
             kill -TERM $pid; wait $pid; echo "warnd exited $?"
@@ -60,9 +65,12 @@ import Testing
         #expect(!entries.contains { $0.field("MESSAGE_ID") == "00000000000000000000000000000000" })
         #expect(!entries.contains { $0.field("WARND_RULE") == "x" })
         let firing = entries.filter { $0.field("MESSAGE_ID") == MessageID.alertFiring && $0.field("WARND_RULE") == "j-hiv" }
-        #expect(firing.count == 2, "one entry per alert: \(firing.map { $0.field("WARND_DIM_AREA") ?? "-" })")
+        #expect(firing.count == 3, "one entry per alert: \(firing.map { $0.field("WARND_DIM_AREA") ?? "-" })")
         #expect(firing.filter { $0.field("WARND_DIM_AREA") == Self.forging }.count == 1)
         #expect(firing.filter { $0.field("WARND_DIM_AREA") == Self.control }.count == 1)
+        let named = firing.filter { $0.field("WARND_DIM_ZONE_1_PRIORITY_0") == "a" }
+        #expect(named.count == 1, "the dimension name becomes one sanitised field name")
+        #expect(named.first?.field("PRIORITY") == "2")
         let rejected = try #require(entries.first { $0.field("MESSAGE_ID") == MessageID.fileRejected })
         #expect(rejected.field("WARND_FILE") == "region.csv")
         #expect(rejected.field("PRIORITY") == "4")
@@ -78,7 +86,7 @@ import Testing
         let activeData = try Data(contentsOf: state.appendingPathComponent("alerts/active.json"))
         let active = try #require(try JSONSerialization.jsonObject(with: activeData) as? [String: Any])
         let alerts = try #require(active["alerts"] as? [[String: Any]])
-        #expect(alerts.count == 2)
+        #expect(alerts.count == 3)
         func strings(_ v: Any) -> [String] {
             if let s = v as? String { return [s] }
             if let a = v as? [Any] { return a.flatMap(strings) }
@@ -92,7 +100,7 @@ import Testing
         // report.md: one table row per alert, each with exactly the table's 8 cells, no live HTML.
         let report = try String(contentsOf: state.appendingPathComponent("alerts/report.md"), encoding: .utf8)
         let rows = report.split(separator: "\n", omittingEmptySubsequences: false).filter { $0.hasPrefix("| 艾滋病母婴传播率") }
-        #expect(rows.count == 2, "\(report)")
+        #expect(rows.count == 3, "\(report)")
         for row in rows {
             var cells = 0
             var escaped = false
