@@ -44,4 +44,11 @@ enum CellText {
     static func string(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
         String(decoding: bytes, as: UTF8.self)
     }
+
+    /// How a cell's text is quoted in a diagnostic: whole up to 80 characters, else its start and how long it was,
+    /// so a megabyte-long cell does not become a megabyte-long journal field, `.error` line and terminal line.
+    static func shown(_ text: String) -> String {
+        guard text.unicodeScalars.count > 80 else { return text }
+        return String(String.UnicodeScalarView(text.unicodeScalars.prefix(80))) + "…(\(text.utf8.count) bytes)"
+    }
 }

@@ -158,7 +158,7 @@ struct ParseSession {
             return i.name == name || i.aliases.contains(name)
         }
         let hint = byName.map { " (did you mean '\($0)'?)" } ?? Suggestion.hint(for: name, among: catalog.order)
-        return invalid("unknown indicator '\(name)'\(hint)")
+        return invalid("unknown indicator '\(CellText.shown(name))'\(hint)")
     }
 
     /// The index (in this file's regions) of the region named by `raw`, or `nil` after reporting why not.
@@ -174,7 +174,7 @@ struct ParseSession {
             let name = CellText.string(cell)
             var entry = Int32(regionNames.count)
             if let regions, !regions.contains(name) {
-                entry = invalid("unknown region '\(name)'" + Suggestion.hint(for: name, among: regions.sorted()))
+                entry = invalid("unknown region '\(CellText.shown(name))'" + Suggestion.hint(for: name, among: regions.sorted()))
             } else {
                 regionNames.append(name)
             }
@@ -197,7 +197,7 @@ struct ParseSession {
     }
 
     static func periodMessage(_ found: String) -> String {
-        "expected a period like 2024, 2024Q3 or 2024-07, found '\(found)'"
+        "expected a period like 2024, 2024Q3 or 2024-07, found '\(CellText.shown(found))'"
     }
 
     /// The value written in `raw` (`nil` for an empty cell: not reported), checked against the indicator's unit and
@@ -211,10 +211,10 @@ struct ParseSession {
         case .invalid(let thousands):
             let found = CellText.string(CellText.trim(raw))
             let hint = thousands ? " (write numbers without thousands separators)" : ""
-            error(at: offset, "expected a decimal number, found '\(found)'\(hint)")
+            error(at: offset, "expected a decimal number, found '\(CellText.shown(found))'\(hint)")
             return (false, nil)
         case .outOfRange:
-            error(at: offset, "number '\(CellText.string(CellText.trim(raw)))' is too large")
+            error(at: offset, "number '\(CellText.shown(CellText.string(CellText.trim(raw))))' is too large")
             return (false, nil)
         case .number(let v, let percent):
             guard let indicator else { return (true, v) }

@@ -71,7 +71,10 @@ struct PlanLoader {
         if let baseline, !Period.validYears.contains(baseline) {
             sink.error(r.location(of: r.value("baseline_year")!), "plan: baseline year \(baseline) is not a plausible year")
         }
-        if let baseline, let target, target <= baseline {
+        if let target, !Period.validYears.contains(target) {
+            // Checked like the baseline: 99999 would otherwise load, and every forecast would aim at it.
+            sink.error(r.location(of: r.value("target_year")!), "plan: target year \(target) is not a plausible year")
+        } else if let baseline, let target, target <= baseline {
             sink.error(r.location(of: r.value("target_year")!),
                 "plan: target year \(target) is not after the baseline year \(baseline)")
         }

@@ -9,6 +9,10 @@ public enum Suggestion {
         let limit = max(1, w.count / 3)
         var best: (String, Int)?
         for c in candidates {
+            // The distance is at least the difference in length: skip the O(n·m) work for hopeless candidates
+            // (a megabyte-long cell in a data file would otherwise cost seconds per candidate).
+            let n = c.unicodeScalars.count
+            if abs(n - w.count) > limit { continue }
             let d = distance(w, Array(c.lowercased().unicodeScalars))
             if d <= limit, d < (best?.1 ?? Int.max) { best = (c, d) }
         }
