@@ -64,7 +64,7 @@ import Testing
         #expect(!entries.contains { ($0.field("MESSAGE") ?? "").hasPrefix("forged") }, "a forged MESSAGE")
         #expect(!entries.contains { $0.field("MESSAGE_ID") == "00000000000000000000000000000000" })
         #expect(!entries.contains { $0.field("WARND_RULE") == "x" })
-        let firing = entries.filter { $0.field("MESSAGE_ID") == MessageID.alertFiring && $0.field("WARND_RULE") == "j-hiv" }
+        let firing = entries.filter { $0.field("MESSAGE_ID") == MessageID.alertFiring && $0.field("WARND_RULE") == "t-hiv" }
         #expect(firing.count == 3, "one entry per alert: \(firing.map { $0.field("WARND_DIM_AREA") ?? "-" })")
         #expect(firing.filter { $0.field("WARND_DIM_AREA") == Self.forging }.count == 1)
         #expect(firing.filter { $0.field("WARND_DIM_AREA") == Self.control }.count == 1)
