@@ -21,7 +21,7 @@ export PATH := $(PATH):/opt/swift/usr/bin
 SWIFT ?= swift
 DEMO_NOW ?= 2025-07-01
 
-.PHONY: all deps test-deps build release demo test install install-systemd systemd-selftest check clean fuzz
+.PHONY: all deps test-deps build release demo test install install-systemd systemd-selftest check clean fuzz soak
 
 all: build
 
@@ -101,6 +101,11 @@ fuzz: deps
 			>.build-fuzz/$$bin.log 2>&1; then tail -60 .build-fuzz/$$bin.log; exit 1; fi; \
 		grep -E "^#[0-9]+ +DONE|^stat::number_of_executed_units" .build-fuzz/$$bin.log; \
 	done
+
+# The soak run (not in CI): SOAK_MINUTES (default 30) of submissions and evaluations in fast-forward; RSS and
+# open descriptors must stay flat and the alerts equal a one-shot `warnd eval` (scripts/soak.sh).
+soak: build
+	bash scripts/soak.sh
 
 clean:
 	rm -rf .build
