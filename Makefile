@@ -21,7 +21,7 @@ export PATH := $(PATH):/opt/swift/usr/bin
 SWIFT ?= swift
 DEMO_NOW ?= 2025-07-01
 
-.PHONY: all deps test-deps build release demo test install install-systemd systemd-selftest check clean fuzz soak
+.PHONY: all deps test-deps build release demo test install install-systemd systemd-selftest check clean fuzz soak sanitize
 
 all: build
 
@@ -101,6 +101,18 @@ fuzz: deps
 			>.build-fuzz/$$bin.log 2>&1; then tail -60 .build-fuzz/$$bin.log; exit 1; fi; \
 		grep -E "^#[0-9]+ +DONE|^stat::number_of_executed_units" .build-fuzz/$$bin.log; \
 	done
+
+# The test suite under AddressSanitizer (memory errors; leaks, with scripts/lsan.supp naming the toolchain's own)
+# and ThreadSanitizer (data races), each in a build folder of its own. The tests that boot systemd or time the
+# daemon under load are skipped here: they run the sanitized binary inside a sandbox or against a clock.
+SANITIZE_SKIP = SystemdE2ETests|LoadTests|CrashConsistency
+
+sanitize: test-deps
+	$(SWIFT) build --build-tests --sanitize=address --scratch-path .build-asan
+	LSAN_OPTIONS=suppressions=$(CURDIR)/scripts/lsan.supp $(SWIFT) test --skip-build --sanitize=address \
+		--scratch-path .build-asan --skip "$(SANITIZE_SKIP)"
+	$(SWIFT) build --build-tests --sanitize=thread --scratch-path .build-tsan
+	$(SWIFT) test --skip-build --sanitize=thread --scratch-path .build-tsan --skip "$(SANITIZE_SKIP)"
 
 # The soak run (not in CI): SOAK_MINUTES (default 30) of submissions and evaluations in fast-forward; RSS and
 # open descriptors must stay flat and the alerts equal a one-shot `warnd eval` (scripts/soak.sh).
