@@ -38,7 +38,7 @@ public struct Evaluator: Sendable {
             for rule in plans[i].rules {
                 outcomes += self.outcomes(of: rule, plan: plans[i], data: data, time: time, only: keys, index: index)
             }
-            return (outcomes, outcomes.compactMap { self.alert(for: $0) })
+            return (outcomes, outcomes.compactMap { self.alert(for: $0, plan: plans[i]) })
         }
         if plans.count > 1 {
             perPlan.withUnsafeMutableBufferPointer { buffer in
@@ -73,9 +73,14 @@ public struct Evaluator: Sendable {
 
     /// Turns a holding outcome into an alert with its Chinese message.
     public func alert(for outcome: Outcome) -> Alert? {
-        guard outcome.state != nil, let indicator = ruleSet.catalog[outcome.rule.indicator],
-            let plan = ruleSet.plan(outcome.rule.plan)
-        else { return nil }
+        guard outcome.state != nil, let plan = ruleSet.plan(outcome.rule.plan) else { return nil }
+        return alert(for: outcome, plan: plan)
+    }
+
+    /// The same, given the outcome's plan: ``RuleSet/plan(_:)`` searches the plans one by one, which with one
+    /// alert per few series and thousands of plans made a national evaluation quadratic.
+    func alert(for outcome: Outcome, plan: Plan) -> Alert? {
+        guard outcome.state != nil, let indicator = ruleSet.catalog[outcome.rule.indicator] else { return nil }
         let message = MessageRenderer(indicator: indicator, plan: plan).render(outcome)
         return Alert(id: outcome.id, outcome: outcome, plan: plan.summary, indicator: indicator, message: message)
     }
