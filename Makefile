@@ -1,6 +1,7 @@
 # warnd — the two commands of the README, plus install.
 #   make demo     build, then run warnd's main job on the shipped rules and the example data
 #   make test     build and run the whole test suite
+#   make bench    release build; generate county/province/national data in .build-bench/ and time warnd (BENCHMARKS.md)
 #   make install  install the binary, unit, journal catalog and shipped rules (PREFIX, DESTDIR)
 #   make install-systemd   only the systemd pieces (unit, catalog, sysusers.d, tmpfiles.d, example config, docs)
 #   make systemd-selftest  as root: the unit, catalog and install under a private journald and systemd
@@ -21,7 +22,7 @@ export PATH := $(PATH):/opt/swift/usr/bin
 SWIFT ?= swift
 DEMO_NOW ?= 2025-07-01
 
-.PHONY: all deps test-deps build release demo test install install-systemd systemd-selftest check clean fuzz soak sanitize
+.PHONY: all deps test-deps build release bench demo test install install-systemd systemd-selftest check clean fuzz soak sanitize
 
 all: build
 
@@ -56,6 +57,10 @@ check: build
 test: test-deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+
+# Benchmarks (issue 4): prints a table; BENCH_SCALES="1 183" to skip the national scale.
+bench: deps
+	bash scripts/bench.sh
 
 install: release install-systemd
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(SYSCONFDIR)/warnd/rules

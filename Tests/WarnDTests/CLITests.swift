@@ -40,6 +40,28 @@ import Testing
             """)
     }
 
+    /// The benchmark generator (issue 4): two counties' rules pass `check`, their data is accepted by `eval`, and
+    /// the same arguments write the same bytes.
+    @Test func generateWritesRulesAndDataThatCheckAndEvalAccept() throws {
+        let dir = try TemporaryDirectory()
+        let a = dir.url.appendingPathComponent("a").path, b = dir.url.appendingPathComponent("b").path
+        let gen = try WarnDBinary.run(["generate", "--counties", "2", "--out", a, "--years", "2018-2024"])
+        #expect(gen.status == 0, "\(gen.stderr)")
+        _ = try WarnDBinary.run(["generate", "--counties", "2", "--out", b, "--years", "2018-2024"])
+        let check = try WarnDBinary.run(["check", a + "/rules"])
+        #expect(check.status == 0, "\(check.stderr)")
+        #expect(check.stdout.hasPrefix("5 files OK: "))
+        let eval = try WarnDBinary.run(["eval", "--rules", a + "/rules", "--data", a + "/data", "--now", "2025-07-01",
+            "--format", "json", "--timings"])
+        #expect(eval.status == 0, "\(eval.stderr)")
+        #expect(eval.stderr.contains("timings: "))
+        for county in ["县0001", "县0002"] {
+            let one = FileManager.default.contents(atPath: a + "/data/\(county).csv")
+            #expect(one != nil && one == FileManager.default.contents(atPath: b + "/data/\(county).csv"))
+            #expect(eval.stdout.contains(county))
+        }
+    }
+
     @Test func checkUsageErrorExitsTwo() throws {
         let out = try WarnDBinary.run(["check", "--no-such-flag"])
         #expect(out.status == 2)

@@ -1,3 +1,5 @@
+import Dispatch
+
 /// Evaluates rules over data: a pure function of (rules, data, evaluation time).
 ///
 /// The CLI, the back-test and the daemon all call this; nothing here reads a clock, a file or a database. Each rule
@@ -22,22 +24,63 @@ public struct Evaluator: Sendable {
 
     /// Evaluates every rule, or only the series in `keys` (incremental evaluation after a submission: a `gap`
     /// rule is re-evaluated when either side of its pair is touched, a `stale` rule when its region is).
+    ///
+    /// Plans are evaluated concurrently (on all cores) and their outcomes joined in plan order, so the result is the
+    /// same as one plan after another. A rule's candidate series are looked up by indicator and region, not by
+    /// scanning every region's series of the indicator: with thousands of county plans, that scan made a full
+    /// evaluation grow with the square of the number of counties.
     public func evaluate(_ data: Dataset, at time: EvaluationTime, only keys: Set<SeriesKey>? = nil) -> Result {
-        var outcomes: [Outcome] = []
-        for plan in ruleSet.plans {
-            for rule in plan.rules {
-                outcomes += self.outcomes(of: rule, plan: plan, data: data, time: time, only: keys)
+        let index = CandidateIndex(data)
+        let plans = ruleSet.plans
+        var perPlan = [(outcomes: [Outcome], alerts: [Alert])](repeating: ([], []), count: plans.count)
+        let work = { @Sendable (i: Int) -> (outcomes: [Outcome], alerts: [Alert]) in
+            var outcomes: [Outcome] = []
+            for rule in plans[i].rules {
+                outcomes += self.outcomes(of: rule, plan: plans[i], data: data, time: time, only: keys, index: index)
+            }
+            return (outcomes, outcomes.compactMap { self.alert(for: $0, plan: plans[i]) })
+        }
+        if plans.count > 1 {
+            perPlan.withUnsafeMutableBufferPointer { buffer in
+                nonisolated(unsafe) let out = buffer
+                DispatchQueue.concurrentPerform(iterations: plans.count) { i in out[i] = work(i) }
+            }
+        } else if plans.count == 1 {
+            perPlan[0] = work(0)
+        }
+        let outcomes = perPlan.flatMap(\.outcomes)
+        let alerts = perPlan.flatMap(\.alerts).sorted(by: Alert.ordered)
+        return Result(time: time, outcomes: outcomes, alerts: alerts, seriesCount: data.count)
+    }
+
+    /// Series keys by indicator and region, built once per evaluation.
+    struct CandidateIndex: Sendable {
+        var keys: [String: [String: [SeriesKey]]] = [:]
+        init(_ data: Dataset) {
+            for (indicator, set) in data.byIndicator {
+                var byRegion: [String: [SeriesKey]] = [:]
+                for k in set { byRegion[k.region, default: []].append(k) }
+                keys[indicator] = byRegion
             }
         }
-        let alerts = outcomes.compactMap { alert(for: $0) }.sorted(by: Alert.ordered)
-        return Result(time: time, outcomes: outcomes, alerts: alerts, seriesCount: data.count)
+        func candidates(_ indicator: String, regions: [String]) -> [SeriesKey] {
+            guard let byRegion = keys[indicator] else { return [] }
+            var out: [SeriesKey] = []
+            for r in Set(regions) { out += byRegion[r] ?? [] }
+            return out
+        }
     }
 
     /// Turns a holding outcome into an alert with its Chinese message.
     public func alert(for outcome: Outcome) -> Alert? {
-        guard outcome.state != nil, let indicator = ruleSet.catalog[outcome.rule.indicator],
-            let plan = ruleSet.plan(outcome.rule.plan)
-        else { return nil }
+        guard outcome.state != nil, let plan = ruleSet.plan(outcome.rule.plan) else { return nil }
+        return alert(for: outcome, plan: plan)
+    }
+
+    /// The same, given the outcome's plan: ``RuleSet/plan(_:)`` searches the plans one by one, which with one
+    /// alert per few series and thousands of plans made a national evaluation quadratic.
+    func alert(for outcome: Outcome, plan: Plan) -> Alert? {
+        guard outcome.state != nil, let indicator = ruleSet.catalog[outcome.rule.indicator] else { return nil }
         let message = MessageRenderer(indicator: indicator, plan: plan).render(outcome)
         return Alert(id: outcome.id, outcome: outcome, plan: plan.summary, indicator: indicator, message: message)
     }
@@ -46,11 +89,25 @@ public struct Evaluator: Sendable {
     public func outcomes(
         of rule: Rule, plan: Plan, data: Dataset, time: EvaluationTime, only keys: Set<SeriesKey>? = nil
     ) -> [Outcome] {
+        outcomes(of: rule, plan: plan, data: data, time: time, only: keys, index: nil)
+    }
+
+    func outcomes(
+        of rule: Rule, plan: Plan, data: Dataset, time: EvaluationTime, only keys: Set<SeriesKey>?,
+        index: CandidateIndex?
+    ) -> [Outcome] {
         guard let indicator = ruleSet.catalog[rule.indicator] else { return [] }
-        let candidates = (data.byIndicator[rule.indicator] ?? []).filter { rule.applies(to: $0, regions: plan.regions) }
+        let applicable: [SeriesKey]
+        if let index {
+            applicable = index.candidates(rule.indicator, regions: plan.regions)
+                .filter { rule.applies(to: $0, regions: plan.regions) }
+        } else {
+            applicable = Array((data.byIndicator[rule.indicator] ?? []).filter { rule.applies(to: $0, regions: plan.regions) })
+        }
         let judge = SeriesJudge(rule: rule, plan: plan, indicator: indicator, time: time)
         switch rule.kind {
         case .stale(let p):
+            let candidates = applicable
             // One outcome per region: the indicator's data for the region is late, however many breakdowns it has.
             var out: [Outcome] = []
             for region in plan.regions {
@@ -67,6 +124,7 @@ public struct Evaluator: Sendable {
             }
             return out
         case .gap(let p):
+            let candidates = applicable
             var out: [Outcome] = []
             let sides = candidates.filter { $0.value(of: p.dimension) == p.between.0 }.sorted()
             for a in sides {
@@ -83,7 +141,7 @@ public struct Evaluator: Sendable {
             }
             return out
         default:
-            return candidates.sorted().compactMap { key -> Outcome? in
+            return applicable.sorted().compactMap { key -> Outcome? in
                 if let keys, !keys.contains(key) { return nil }
                 let s = data.series[key]!
                 return judge.withHysteresis(s) { judge.judge($0, asOf: $1) }

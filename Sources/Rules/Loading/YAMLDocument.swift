@@ -53,7 +53,8 @@ public struct YAMLDocument {
         var line = 0
         for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
             line += 1
-            guard raw.contains("&") || raw.contains("*") else { continue }
+            // A byte scan: Foundation's contains(_: String) searched each line through CFStringFind.
+            guard raw.utf8.contains(where: { $0 == UInt8(ascii: "&") || $0 == UInt8(ascii: "*") }) else { continue }
             var quote: Character? = nil
             var previous: Character? = nil  // the last non-space character outside quotes
             var afterSpace = true

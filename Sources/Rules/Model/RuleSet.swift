@@ -4,22 +4,39 @@
 /// the daemon swap a reloaded set in atomically and keep the old one otherwise.
 public struct RuleSet: Sendable {
     public var catalog: IndicatorCatalog
-    public var plans: [Plan]
+    public var plans: [Plan] {
+        didSet { index = Index(plans) }
+    }
+    /// Plans and rules by id: the daemon and the report look them up once per alert, and a linear search over the
+    /// thousands of plans of a national deployment (issue 4) made that quadratic.
+    private var index: Index
+
+    private struct Index: Sendable {
+        var plans: [String: Int] = [:]
+        var rules: [String: (plan: Int, rule: Int)] = [:]
+        init(_ plans: [Plan]) {
+            for (i, p) in plans.enumerated() {
+                if self.plans[p.id] == nil { self.plans[p.id] = i }
+                for (j, r) in p.rules.enumerated() where self.rules[r.id] == nil { self.rules[r.id] = (i, j) }
+            }
+        }
+    }
 
     public init(catalog: IndicatorCatalog, plans: [Plan]) {
         self.catalog = catalog
         self.plans = plans
+        self.index = Index(plans)
     }
 
     public var rules: [Rule] { plans.flatMap(\.rules) }
 
     public var ruleCount: Int { plans.reduce(0) { $0 + $1.rules.count } }
 
-    public func plan(_ id: String) -> Plan? { plans.first { $0.id == id } }
+    public func plan(_ id: String) -> Plan? { index.plans[id].map { plans[$0] } }
 
     public func rule(_ id: String) -> (Plan, Rule)? {
-        for p in plans { if let r = p.rules.first(where: { $0.id == id }) { return (p, r) } }
-        return nil
+        guard let (i, j) = index.rules[id] else { return nil }
+        return (plans[i], plans[i].rules[j])
     }
 
     /// Every region any plan covers.

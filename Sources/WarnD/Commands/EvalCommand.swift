@@ -32,6 +32,9 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Replay periods FROM..TO and show when each alert fires and clears.")
     var backtest: String?
 
+    @Flag(help: "Print to stderr how long loading the rules, parsing the data and evaluating took (benchmarks).")
+    var timings = false
+
     enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
         case text, json
     }
@@ -46,8 +49,12 @@ struct EvalCommand: ParsableCommand {
     }
 
     func run() throws {
+        let clock = ContinuousClock()
+        let t0 = clock.now
         let ruleSet = try rulesOptions.load()
+        let t1 = clock.now
         let data = try dataOptions.load(catalog: ruleSet.catalog, regions: ruleSet.regions)
+        let t2 = clock.now
         if let backtest, let range = BacktestRange(backtest) {
             let report = Backtest(ruleSet: ruleSet).run(data, range: range)
             print(format == .json ? report.json() : report.text(), terminator: "")
@@ -55,6 +62,14 @@ struct EvalCommand: ParsableCommand {
         }
         let time = EvaluationTime(at: at.flatMap { Period($0) }, now: now.flatMap(CivilDate.init) ?? CivilDate.today())
         let result = Evaluator(ruleSet: ruleSet).evaluate(data, at: time)
+        if timings {
+            let t3 = clock.now
+            func ms(_ d: Duration) -> String { String(format: "%.1f", Double(d.components.attoseconds) / 1e15 + Double(d.components.seconds) * 1000) }
+            let points = data.series.values.reduce(0) { $0 + $1.points.count }
+            Terminal.err("timings: rules_ms=\(ms(t1 - t0)) parse_ms=\(ms(t2 - t1)) eval_ms=\(ms(t3 - t2)) "
+                + "rules=\(ruleSet.ruleCount) series=\(data.count) points=\(points) outcomes=\(result.outcomes.count) "
+                + "alerts=\(result.alerts.count)")
+        }
         if let explain {
             let text = Explanation(ruleSet: ruleSet).render(result, rule: explain)
             guard let text else {
