@@ -13,8 +13,9 @@ let package = Package(
     targets: [
         .target(name: "Rules", dependencies: [.product(name: "Yams", package: "Yams")],
             swiftSettings: [.enableUpcomingFeature("ExistentialAny")]),
-        .executableTarget(name: "FuzzDataParser", dependencies: ["Rules"]),
-        .executableTarget(name: "FuzzRulesLoader", dependencies: ["Rules"]),
+        .target(name: "FuzzSupport"),
+        .executableTarget(name: "FuzzDataParser", dependencies: ["Rules", "FuzzSupport"]),
+        .executableTarget(name: "FuzzRulesLoader", dependencies: ["Rules", "FuzzSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

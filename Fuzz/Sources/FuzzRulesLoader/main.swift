@@ -1,4 +1,4 @@
-import Foundation
+import FuzzSupport
 import Rules
 
 /// libFuzzer entry: any bytes as a rules file beside a fixed catalog. Must never crash or hang; a failure to load
@@ -22,15 +22,4 @@ func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
 @_cdecl("LLVMFuzzerTestOneInput")
 public func LLVMFuzzerTestOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt { fuzzOne(data, size) }
 
-/// libFuzzer's driver, called from our own entry point: SwiftPM names an executable's entry `<module>_main`, so
-/// libFuzzer's `main` cannot be used.
-@_silgen_name("LLVMFuzzerRunDriver")
-func LLVMFuzzerRunDriver(
-    _ argc: UnsafeMutablePointer<CInt>,
-    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-    _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt
-) -> CInt
-
-var argc = CommandLine.argc
-var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
-exit(LLVMFuzzerRunDriver(&argc, &argv) { fuzzOne($0, $1) })
+runLibFuzzer { fuzzOne($0, $1) }
