@@ -62,6 +62,36 @@ import Testing
         }
     }
 
+    /// `--rules-layout shared` writes one file per plan listing every county, and finds exactly the alerts of the
+    /// per-county layout (same rules per county, same data).
+    @Test func generateSharedLayoutFindsThePerCountyAlerts() throws {
+        let dir = try TemporaryDirectory()
+        let a = dir.url.appendingPathComponent("per").path, b = dir.url.appendingPathComponent("shared").path
+        _ = try WarnDBinary.run(["generate", "--counties", "3", "--out", a, "--years", "2018-2024"])
+        let gen = try WarnDBinary.run(["generate", "--counties", "3", "--out", b, "--years", "2018-2024",
+            "--rules-layout", "shared"])
+        #expect(gen.status == 0, "\(gen.stderr)")
+        let check = try WarnDBinary.run(["check", b + "/rules"])
+        #expect(check.stdout.hasPrefix("3 files OK: 194 indicators, 2 plans, "), "\(check.stdout)")
+        func alerts(_ dir: String) throws -> [String] {
+            let out = try WarnDBinary.run(["eval", "--rules", dir + "/rules", "--data", dir + "/data", "--now",
+                "2025-07-01", "--format", "json"])
+            let doc = try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any]
+            let list = doc?["alerts"] as? [[String: Any]] ?? []
+            // Plan and rule ids differ between the layouts; the rule's suffix, the series and the state do not.
+            return list.map { a in
+                var rule = a["rule"] as? String ?? ""
+                if let r = rule.range(of: #"^c[0-9]{4}-"#, options: .regularExpression) { rule.removeSubrange(r) }
+                let dims = (a["dimensions"] as? [String: String] ?? [:]).sorted { $0.key < $1.key }
+                    .map { "\($0.key)=\($0.value)" }.joined(separator: ",")
+                return "\(rule) \(a["region"] as? String ?? "") \(dims) \(a["state"] as? String ?? "")"
+            }.sorted()
+        }
+        let perCounty = try alerts(a), shared = try alerts(b)
+        #expect(!shared.isEmpty)
+        #expect(shared == perCounty)
+    }
+
     @Test func checkUsageErrorExitsTwo() throws {
         let out = try WarnDBinary.run(["check", "--no-such-flag"])
         #expect(out.status == 2)

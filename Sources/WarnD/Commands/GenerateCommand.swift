@@ -44,6 +44,16 @@ struct GenerateCommand: ParsableCommand {
     @Option(help: "The seed of the value variation.")
     var seed: UInt64 = 1
 
+    /// How the plans are laid out: as each county's own pair of plan files, or as one pair whose `regions:` lists
+    /// every county (how a provincial bureau monitors all its counties against one plan).
+    enum RulesLayout: String, ExpressibleByArgument, CaseIterable {
+        case perCounty = "per-county"
+        case shared
+    }
+
+    @Option(help: "per-county: two plan files per county; shared: one file per plan listing every county.")
+    var rulesLayout: RulesLayout = .perCounty
+
     func validate() throws {
         guard counties >= 1, counties <= 99_999 else { throw ValidationError("--counties: 1…99999") }
         guard yearRange != nil else { throw ValidationError("--years: expected FROM-TO such as 2018-2030") }
@@ -108,11 +118,21 @@ struct GenerateCommand: ParsableCommand {
         var big = oneFile ? header : ""
         var rng = SplitMix64(seed: seed)
         var rows = 0
+        if rulesLayout == .shared {
+            // One file per plan: the `regions:` line lists every county; other mentions of the template's region
+            // (titles, messages) become 各县.
+            let all = (1...counties).map { "县" + String(format: "%04d", $0) }.joined(separator: ", ")
+            for (name, text) in zip(ruleFiles, ruleTexts) {
+                let t = text.replacingOccurrences(of: "regions: [\(region)]", with: "regions: [\(all)]")
+                    .replacingOccurrences(of: region, with: "各县")
+                try t.write(toFile: rulesOut + "/" + name, atomically: false, encoding: .utf8)
+            }
+        }
         for c in 1...counties {
             let tag = String(format: "%04d", c)
             let county = "县" + tag
             // Rules: plan ids, rule ids and the region rewritten.
-            for (name, text) in zip(ruleFiles, ruleTexts) {
+            for (name, text) in zip(ruleFiles, ruleTexts) where rulesLayout == .perCounty {
                 var t = text.replacingOccurrences(of: region, with: county)
                 t = t.replacingOccurrences(of: "  id: \(template)-", with: "  id: c\(tag)-\(template)-")
                 for p in ruleIdPrefixes {
@@ -144,7 +164,7 @@ struct GenerateCommand: ParsableCommand {
         if oneFile { try big.write(toFile: dataOut + "/data.csv", atomically: false, encoding: .utf8) }
         let perCounty = templateSeries.count
         Terminal.err("warnd generate: \(counties) counties, \(perCounty * counties) series, \(rows) rows, "
-            + "\(ruleFiles.count * counties) plans → \(out)")
+            + "\(rulesLayout == .shared ? ruleFiles.count : ruleFiles.count * counties) plans → \(out)")
     }
 
     /// The region of a plan file's `regions: [NAME]` line.
