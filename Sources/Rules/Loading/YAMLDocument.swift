@@ -13,18 +13,48 @@ public struct YAMLDocument {
 
     public static let maxDepth = 64
 
+    /// What a YAML file is to warnd, so that encoding errors name it as the operator knows it.
+    public enum Content: Sendable {
+        case rules, configuration
+
+        var nulMessage: String {
+            switch self {
+            case .rules: "NUL byte in a YAML file; rules files are UTF-8 text"
+            case .configuration: "NUL byte in the configuration file; it must be UTF-8 text"
+            }
+        }
+
+        var invalidUTF8Message: String {
+            switch self {
+            case .rules: "invalid UTF-8; save rules files as UTF-8"
+            case .configuration: "invalid UTF-8; save the configuration file as UTF-8"
+            }
+        }
+    }
+
+    static let byteOrderMark: [UInt8] = [0xEF, 0xBB, 0xBF]
+
     /// Parses `bytes`; on failure returns the diagnostics instead.
-    public static func parse(_ bytes: [UInt8], file: String) -> Result<YAMLDocument, RulesLoadError> {
+    public static func parse(
+        _ bytes: [UInt8], file: String, content: Content = .rules
+    ) -> Result<YAMLDocument, RulesLoadError> {
         var body = bytes[...]
-        if body.starts(with: [0xEF, 0xBB, 0xBF]) { body = body.dropFirst(3) }
+        if body.starts(with: byteOrderMark) { body = body.dropFirst(3) }
         if let nul = body.firstIndex(of: 0) {
             return .failure(RulesLoadError([Diagnostic(location(ofByte: nul, in: bytes, file: file),
-                "NUL byte in a YAML file; rules files are UTF-8 text")]))
+                content.nulMessage)]))
         }
         guard let text = String(validating: body, as: UTF8.self) else {
             let bad = firstInvalidUTF8(in: bytes)
             return .failure(RulesLoadError([Diagnostic(location(ofByte: bad, in: bytes, file: file),
-                "invalid UTF-8; save rules files as UTF-8")]))
+                content.invalidUTF8Message)]))
+        }
+        // Left in, libyaml reports a stray BOM as whatever grammar error it causes ("did not find expected key"),
+        // which sends the reader looking for a mistake they cannot see: the character is invisible in editors.
+        if let bom = firstByteOrderMark(in: body) {
+            return .failure(RulesLoadError([Diagnostic(location(ofByte: bom, in: bytes, file: file),
+                "byte-order mark (U+FEFF) in the middle of the file; it is only allowed at the very start "
+                    + "(delete this invisible character, often left by pasting from another file)")]))
         }
         if let deep = tooDeep(text, file: file) { return .failure(RulesLoadError([deep])) }
         let anchors = anchorsAndAliases(text, file: file)
@@ -193,6 +223,16 @@ public struct YAMLDocument {
             }
         }
         return SourceLocation(file: file, line: line, column: column)
+    }
+
+    /// The index of the first U+FEFF in `bytes`, or `nil`.
+    static func firstByteOrderMark(in bytes: ArraySlice<UInt8>) -> Int? {
+        var i = bytes.startIndex
+        while let e = bytes[i...].firstIndex(of: 0xEF) {
+            if bytes[e...].starts(with: byteOrderMark) { return e }
+            i = e + 1
+        }
+        return nil
     }
 
     static func firstInvalidUTF8(in bytes: [UInt8]) -> Int {

@@ -44,7 +44,7 @@ struct DaemonConfiguration: Sendable, Equatable {
     /// directory). A state directory given in the file moves the defaults that hang off it.
     static func load(path: String, bytes: [UInt8], over base: DaemonConfiguration) -> Result<DaemonConfiguration, RulesLoadError> {
         let doc: YAMLDocument
-        switch YAMLDocument.parse(bytes, file: path) {
+        switch YAMLDocument.parse(bytes, file: path, content: .configuration) {
         case .failure(let e): return .failure(e)
         case .success(let d): doc = d
         }
