@@ -31,6 +31,17 @@ struct RunCommand: AsyncParsableCommand {
         }
         let logger = Logger(label: "warnd")
         let notifier = SystemdNotifier()
+        // Before anything reads or repairs the state: a second daemon must not touch it at all.
+        let lock: StateDirectoryLock
+        do {
+            try FileManager.default.createDirectory(atPath: config.stateDirectory, withIntermediateDirectories: true)
+            lock = try StateDirectoryLock(stateDirectory: config.stateDirectory)
+        } catch {
+            logger.critical("cannot start: \(error)")
+            if toJournal { Terminal.err("warnd: cannot start: \(error)") }
+            throw ExitCode(1)
+        }
+        defer { withExtendedLifetime(lock) {} }
 
         let ruleSet: RuleSet
         switch RulesLoader.load(paths: config.rules) {
