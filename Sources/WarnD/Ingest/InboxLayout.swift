@@ -103,6 +103,36 @@ struct InboxLayout: Sendable {
         var description: String { message }
     }
 
+    // MARK: Stale staging files
+
+    /// The prefix of the dot-names under which `warnd ingest` (in `inbox/`) and the daemon (in `tmp/`) write a file
+    /// before renaming it into place (`FileOps.createFile`).
+    static let stagingPrefix = ".warnd-"
+
+    /// How long a staging file must have gone unmodified before it counts as left by a writer that crashed. A live
+    /// writer touches its file with every write and renames it within moments, so an hour without a write is a
+    /// dead one: `warnd ingest` killed mid-copy, or the daemon killed while writing a `.error` file. Other
+    /// dot-names are never touched: they belong to other uploaders, whose conventions warnd cannot know.
+    static let staleStagingAge: Duration = .seconds(3600)
+
+    /// Removes the regular files named `.warnd-…` in `dir` whose last modification is more than `olderThan` before
+    /// `now`, and returns their names and sizes. Nothing is followed: only regular files qualify, and `unlinkat`
+    /// removes a name, never a link's target.
+    static func removeStaleStaging(
+        in dir: Int32, names: [InboxName], now: timespec, olderThan: Duration = staleStagingAge
+    ) -> [(name: InboxName, size: Int)] {
+        let prefix = Array(stagingPrefix.utf8)
+        let limit = FileOps.nanoseconds(now) - InboxReader.nanoseconds(olderThan)
+        var removed: [(name: InboxName, size: Int)] = []
+        for name in names where name.bytes.starts(with: prefix) {
+            guard let st = try? FileOps.lstat(dir, name.cString), st.st_mode & S_IFMT == S_IFREG,
+                FileOps.nanoseconds(st.st_mtim) < limit
+            else { continue }
+            if unlinkat(dir, name.cString, 0) == 0 { removed.append((name, Int(st.st_size))) }
+        }
+        return removed
+    }
+
     // MARK: Names
 
     /// The longest file name Linux filesystems take, in bytes.

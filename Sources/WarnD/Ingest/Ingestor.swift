@@ -73,6 +73,10 @@ struct Ingestor: Service {
     /// Creates the layout, then processes the inbox until cancellation or graceful shutdown.
     func run() async throws {
         try layout.prepare()
+        // The daemon's own staging files left by a crash of an earlier run (none can be in progress yet).
+        if let dirs = try? layout.open(), let names = try? FileOps.list(dirs.tmp, layout.tmp) {
+            removeStaleStaging(in: dirs.tmp, "tmp", names: names.map(InboxName.init(bytes:)))
+        }
         var schedule = newSchedule()
         let watcher = InboxWatcher(directory: layout.inbox, configuration: configuration.watcher, logger: logger)
         try await watcher.run {
@@ -134,6 +138,7 @@ struct Ingestor: Service {
             return report
         }
         schedule.keep(only: Set(names))
+        removeStaleStaging(in: dirs.inbox, "inbox", names: names)
         for (index, name) in names.enumerated() {
             if InboxWatcher.stopping { break }
             if let wait = schedule.wait(for: name, now: now) {
@@ -152,6 +157,16 @@ struct Ingestor: Service {
             }
         }
         return report
+    }
+
+    /// Removes the `.warnd-…` staging files of writers that died (`InboxLayout.staleStagingAge`), saying so.
+    private func removeStaleStaging(in dir: Int32, _ place: String, names: [InboxName]) {
+        for (name, size) in InboxLayout.removeStaleStaging(in: dir, names: names, now: FileOps.now()) {
+            let minutes = InboxLayout.staleStagingAge.components.seconds / 60
+            log(.warning, "removed \(place)/\(name) (\(size) bytes): the staging file of a copy that never finished "
+                + "(untouched for more than \(minutes) minutes: its writer, such as a warnd ingest, was killed); "
+                + "whoever sent it must send it again", ["file": "\(name)", "reason": "stale staging file"])
+        }
     }
 
     /// Leaves `later` files for after `name`, which failed, so revisions apply in name order.
