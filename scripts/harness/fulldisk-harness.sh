@@ -3,12 +3,14 @@
 # frees the space again. Writes what it saw to WORK/result.txt (key=value lines) and the daemon's stderr to
 # WORK/stderr.log; the checks are the Swift test's (FullDiskTests).
 #
-#   scripts/harness/fulldisk-harness.sh WORK WARND DATAFILE
+#   scripts/harness/fulldisk-harness.sh WORK WARND DATAFILE [journal]
 #
+# With `journal`, warnd logs to journald (`--log journal`) instead of stderr: run it under journald-harness.sh so
+# that a private journald receives the failure and the test reads it back with journalctl.
 # WORK holds rules/ and warnd.yaml; the tmpfs goes on WORK/state inside a private mount namespace only, so nothing
 # is mounted on the host and it vanishes with the namespace. Exit: 0 ran, 77 skipped (SKIP: reason), else failed.
 set -u
-work=$1 warnd=$2 data=$3
+work=$1 warnd=$2 data=$3 log=${4:-stderr}
 if [ "$(id -u)" != 0 ]; then echo "SKIP: needs root for a private tmpfs"; exit 77; fi
 if [ -z "${FULLDISK_INSIDE:-}" ]; then
     FULLDISK_INSIDE=1 exec unshare --mount --propagation private /bin/bash "$0" "$@" || { echo "SKIP: unshare --mount refused"; exit 77; }
@@ -20,9 +22,10 @@ mkdir -p "$state/inbox"
 out=$work/result.txt
 : > "$out"
 env -u NOTIFY_SOCKET -u WATCHDOG_USEC "$warnd" run --config "$work/warnd.yaml" --state-dir "$state" \
-    --rules "$work/rules" --log stderr --now 2025-07-01 2> "$work/stderr.log" > /dev/null &
+    --rules "$work/rules" --log "$log" --now 2025-07-01 2> "$work/stderr.log" > /dev/null &
 pid=$!
-for _ in $(seq 100); do grep -q "rules loaded" "$work/stderr.log" && break; sleep 0.1; done
+# reload.json is written once start-up is done, whichever log target.
+for _ in $(seq 100); do [ -f "$state/reload.json" ] && break; sleep 0.1; done
 # The data file, staged on the tmpfs before it is full (renaming it into the inbox later needs no space).
 cp "$data" "$state/.staged.csv"
 # Fill the disk: one large filler file until ENOSPC, then small ones for the last blocks.
