@@ -109,10 +109,11 @@ struct InboxLayout: Sendable {
     /// before renaming it into place (`FileOps.createFile`).
     static let stagingPrefix = ".warnd-"
 
-    /// How long a staging file must have gone unmodified before it counts as left by a writer that crashed. A live
-    /// writer touches its file with every write and renames it within moments, so an hour without a write is a
-    /// dead one: `warnd ingest` killed mid-copy, or the daemon killed while writing a `.error` file. Other
-    /// dot-names are never touched: they belong to other uploaders, whose conventions warnd cannot know.
+    /// How long a staging file in the inbox must have gone unmodified before it counts as left by a writer that
+    /// died. A live writer touches its file with every write and renames it within moments, so an hour without a
+    /// write is a dead one (`warnd ingest` killed mid-copy). Other dot-names are never touched: they belong to other
+    /// uploaders, whose conventions warnd cannot know. (In `tmp/`, which only the daemon writes, every staging file
+    /// found at start is stale, whatever its age.)
     static let staleStagingAge: Duration = .seconds(3600)
 
     /// Removes the regular files named `.warnd-…` in `dir` whose last modification is more than `olderThan` before
@@ -126,7 +127,7 @@ struct InboxLayout: Sendable {
         var removed: [(name: InboxName, size: Int)] = []
         for name in names where name.bytes.starts(with: prefix) {
             guard let st = try? FileOps.lstat(dir, name.cString), st.st_mode & S_IFMT == S_IFREG,
-                FileOps.nanoseconds(st.st_mtim) < limit
+                FileOps.nanoseconds(st.st_mtim) <= limit
             else { continue }
             if unlinkat(dir, name.cString, 0) == 0 { removed.append((name, Int(st.st_size))) }
         }

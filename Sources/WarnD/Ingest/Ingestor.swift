@@ -73,9 +73,15 @@ struct Ingestor: Service {
     /// Creates the layout, then processes the inbox until cancellation or graceful shutdown.
     func run() async throws {
         try layout.prepare()
-        // The daemon's own staging files left by a crash of an earlier run (none can be in progress yet).
+        // Only this daemon writes in tmp/ (`warnd run` holds the state directory's lock), and it has not started
+        // writing: every staging file there was left by an earlier run that was killed, whatever its age.
         if let dirs = try? layout.open(), let names = try? FileOps.list(dirs.tmp, layout.tmp) {
-            removeStaleStaging(in: dirs.tmp, "tmp", names: names.map(InboxName.init(bytes:)))
+            for (name, size) in InboxLayout.removeStaleStaging(
+                in: dirs.tmp, names: names.map(InboxName.init(bytes:)), now: FileOps.now(), olderThan: .zero)
+            {
+                log(.notice, "removed tmp/\(name) (\(size) bytes): a file an earlier run of warnd was writing when "
+                    + "it was stopped", ["file": "\(name)", "reason": "stale staging file"])
+            }
         }
         var schedule = newSchedule()
         let watcher = InboxWatcher(directory: layout.inbox, configuration: configuration.watcher, logger: logger)
@@ -138,7 +144,7 @@ struct Ingestor: Service {
             return report
         }
         schedule.keep(only: Set(names))
-        removeStaleStaging(in: dirs.inbox, "inbox", names: names)
+        removeStaleStaging(in: dirs.inbox, names: names)
         for (index, name) in names.enumerated() {
             if InboxWatcher.stopping { break }
             if let wait = schedule.wait(for: name, now: now) {
@@ -160,10 +166,10 @@ struct Ingestor: Service {
     }
 
     /// Removes the `.warnd-…` staging files of writers that died (`InboxLayout.staleStagingAge`), saying so.
-    private func removeStaleStaging(in dir: Int32, _ place: String, names: [InboxName]) {
+    private func removeStaleStaging(in dir: Int32, names: [InboxName]) {
         for (name, size) in InboxLayout.removeStaleStaging(in: dir, names: names, now: FileOps.now()) {
             let minutes = InboxLayout.staleStagingAge.components.seconds / 60
-            log(.warning, "removed \(place)/\(name) (\(size) bytes): the staging file of a copy that never finished "
+            log(.warning, "removed inbox/\(name) (\(size) bytes): the staging file of a copy that never finished "
                 + "(untouched for more than \(minutes) minutes: its writer, such as a warnd ingest, was killed); "
                 + "whoever sent it must send it again", ["file": "\(name)", "reason": "stale staging file"])
         }
