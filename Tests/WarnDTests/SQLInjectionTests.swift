@@ -63,12 +63,15 @@ import Testing
             }
             return out
         }
+        // shutdown() leaves the alert files as the state is (they may be written off the submission path).
+        await d.shutdown()
         let before = try alertsByArea()
         #expect(Set(before.keys) == Set(Self.hostile), "values did not come back identical: \(before.keys.sorted())")
-        await d.shutdown()
+        try FileManager.default.removeItem(atPath: f.config.alertsDirectory + "/active.json")
 
         let restarted = try f.daemon()
         try await restarted.start()
+        await restarted.shutdown()
         let after = try alertsByArea()
         #expect(Set(after.keys) == Set(Self.hostile))
         for s in Self.hostile {
@@ -83,7 +86,6 @@ import Testing
         #expect(provenance?.submission == "revision.csv")
         #expect(try restarted.store.submission(sha256: SHA256.hex(Array(csv.utf8)))?.name == name)
         #expect(try restarted.store.counts() == (observations: Self.hostile.count, submissions: 2))
-        await restarted.shutdown()
 
         // The database: intact, every table still there, and the notes and sources stored as the very strings.
         #expect(try CrashConsistencyTests.sqlite(f.config.database, "PRAGMA integrity_check") == "ok")
