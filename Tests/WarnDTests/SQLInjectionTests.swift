@@ -147,6 +147,10 @@ import Testing
         ("static let q = \"SELECT '\\(a)'\"\nfunc f() { try db.execute(sql: Self.q) }", "built from values"),
         (#"try db.execute(sql: "SELECT \(column(name)) FROM t")"#, "interpolates"),
         (#"try db.execute(sql: "SELECT \(columns) FROM t")"#, "interpolates"),
+        ("let v = Array(repeating: name, count: 2).joined(separator: \", \")\ntry db.execute(sql: \"IN (\\(v))\")",
+            "interpolates"),
+        ("let v = Array(repeating: \"'x'\", count: n).joined(separator: \", \")\ntry db.execute(sql: \"IN (\\(v))\")",
+            "interpolates"),
     ])
     func scannerCatchesSQLBuiltFromValues(_ source: String, _ kind: String) {
         let scan = SQLTextScanner.scan(source, constants: SQLTextScanner.constants(source))
@@ -165,6 +169,8 @@ import Testing
         "static let v1 = \"\"\"\n    CREATE TABLE t (a TEXT);\n    \"\"\"\nm.registerMigration(\"v1\") { db in try db.execute(sql: v1) }",
         #"throw DatabaseError(resultCode: rc, message: m, sql: sqlite3_sql(s).map { String(cString: $0) })"#,
         #"func run(sql: String, arguments: StatementArguments) throws {}"#,
+        "let values = Array(repeating: \"(?, ?, ?)\", count: batch).joined(separator: \", \")\n"
+            + "let many = try db.makeStatement(sql: \"\"\"\n    INSERT INTO t (a, b, c) VALUES \\(values)\n    \"\"\")",
         "static let columns = \"a, b\"\ntry db.execute(sql: \"SELECT \\(Self.columns), \\(text(\"o.period\")) FROM t\")",
     ])
     func scannerAcceptsBoundParametersAndIgnoresCommentsAndText(_ source: String) {
@@ -201,8 +207,14 @@ enum SQLTextScanner {
     /// The string constants in `source` (`let NAME = "…"`, `static let NAME: String = """…"""`), each with whether
     /// its initialiser is one literal without interpolation or concatenation.
     static func constants(_ source: String) -> [String: Bool] {
-        let c = Array(source.unicodeScalars)
         var out: [String: Bool] = [:]
+        for d in definitions(Array(source.unicodeScalars)) { out[d.name] = (out[d.name] ?? true) && d.clean }
+        return out
+    }
+
+    /// Every `let NAME = …` in `c`, where it is, and whether its initialiser is clean SQL text.
+    static func definitions(_ c: [Unicode.Scalar]) -> [(name: String, at: Int, clean: Bool)] {
+        var out: [(name: String, at: Int, clean: Bool)] = []
         var i = 0
         func isIdent(_ u: Unicode.Scalar) -> Bool { u == "_" || u.properties.isAlphabetic || u.properties.numericType != nil }
         while i + 4 < c.count {
@@ -218,14 +230,21 @@ enum SQLTextScanner {
             }
             guard !name.isEmpty, k < c.count, c[k] == "=" else { i = k; continue }
             let (end, findings, _) = argument(c, from: k + 1, line: 0, endsAtLineEnd: true)
-            out[name] = (out[name] ?? true) && findings.isEmpty
+            let clean = findings.isEmpty || isPlaceholderList(c, from: k + 1, to: end)
+            out.append((name, i, clean))
             i = end
         }
         return out
     }
 
-    static func scan(_ source: String, constants: [String: Bool] = [:]) -> Result {
+    /// Scans `source`. A name used as SQL text is looked up in this file first (its nearest definition before the
+    /// use), then in `constants` (all the sources: a `static let` of another type).
+    static func scan(_ source: String, constants global: [String: Bool] = [:]) -> Result {
         let c = Array(source.unicodeScalars)
+        let local = definitions(c)
+        let resolve: (String, Int) -> Bool? = { name, position in
+            local.last { $0.name == name && $0.at < position }?.clean ?? global[name]
+        }
         var result = Result()
         var i = 0
         var line = 1
@@ -260,7 +279,7 @@ enum SQLTextScanner {
                 while k < c.count && (c[k] == " " || c[k] == "\t") { k += 1 }
                 if k < c.count && c[k] == ":" && !(i + 3 < c.count && isIdent(c[i + 3])) {
                     let (callee, declaration) = enclosingCall(c, before: i)
-                    var (end, findings, newlines) = argument(c, from: k + 1, line: line, constants: constants)
+                    var (end, findings, newlines) = argument(c, from: k + 1, line: line, resolve: resolve)
                     if declaration || reportingCallees.contains(callee) {
                         findings = []
                     } else {
@@ -315,16 +334,38 @@ enum SQLTextScanner {
         return (c.count, newlines, interpolations)
     }
 
+    /// Whether `c[from..<to]` is a list of bound-parameter placeholders for a multi-row statement, exactly
+    /// `Array(repeating: "(?, ?, …)", count: n).joined(separator: ", ")` with literals made only of `?`, parentheses,
+    /// commas and spaces: whatever `n` is, only placeholders come out, never a value.
+    static func isPlaceholderList(_ c: [Unicode.Scalar], from: Int, to: Int) -> Bool {
+        let allowed = Set("\"#?(), \n".unicodeScalars)
+        var code = ""
+        var i = from
+        while i < to {
+            if c[i] == "\"" || c[i] == "#" {
+                let lit = skipLiteral(c, i)
+                guard c[i..<min(lit.end, to)].allSatisfy({ allowed.contains($0) }) else { return false }
+                code += "L"
+                i = lit.end
+                continue
+            }
+            code.unicodeScalars.append(c[i])
+            i += 1
+        }
+        let shape = #"^Array\(repeating: *L, *count: *[A-Za-z_0-9.]+\)\.joined\(separator: *L\)$"#
+        return code.trimmingCharacters(in: .whitespacesAndNewlines).range(of: shape, options: .regularExpression) != nil
+    }
+
     /// Whether an interpolated expression is SQL fixed at compile time: a constant initialised with one clean
     /// literal (`\(Self.periodColumns)`), or a call whose arguments are all plain literals (`\(periodText("o.period"))`),
     /// so no value from outside the source can flow into it.
-    static func isConstantSQL(_ expression: String, constants: [String: Bool]) -> Bool {
+    static func isConstantSQL(_ expression: String, at position: Int, resolve: (String, Int) -> Bool?) -> Bool {
         let e = expression.trimmingCharacters(in: .whitespaces)
         func isName(_ s: Substring) -> Bool {
             !s.isEmpty && s.unicodeScalars.allSatisfy { $0 == "." || $0 == "_" || $0.properties.isAlphabetic
                 || $0.properties.numericType != nil }
         }
-        if isName(e[...]) { return constants[String(e.split(separator: ".").last ?? "")] == true }
+        if isName(e[...]) { return resolve(String(e.split(separator: ".").last ?? ""), position) == true }
         guard let open = e.firstIndex(of: "("), e.hasSuffix(")"), isName(e[..<open]) else { return false }
         let inside = Array(e[e.index(after: open)..<e.index(before: e.endIndex)].unicodeScalars)
         var i = 0
@@ -378,7 +419,8 @@ enum SQLTextScanner {
     /// Reads one argument expression from `from` up to the `,` or `)` that ends it (or the end of the line, for a
     /// constant's initialiser), and judges it.
     static func argument(
-        _ c: [Unicode.Scalar], from: Int, line: Int, constants: [String: Bool] = [:], endsAtLineEnd: Bool = false
+        _ c: [Unicode.Scalar], from: Int, line: Int, resolve: (String, Int) -> Bool? = { _, _ in nil },
+        endsAtLineEnd: Bool = false
     ) -> (end: Int, findings: [Finding], newlines: Int) {
         var i = from
         var depth = 0
@@ -391,7 +433,7 @@ enum SQLTextScanner {
             if depth == 0 && (u == "," || u == ")" || u == ";" || u == "}" || (endsAtLineEnd && u == "\n")) { break }
             if u == "\"" || (u == "#" && i + 1 < c.count && (c[i + 1] == "\"" || c[i + 1] == "#")) {
                 let lit = skipLiteral(c, i)
-                for e in lit.interpolations where !isConstantSQL(e, constants: constants) {
+                for e in lit.interpolations where !isConstantSQL(e, at: from, resolve: resolve) {
                     findings.append(Finding(line: line, message: "interpolates \\(\(e)) into SQL text; bind it with arguments: instead"))
                 }
                 literals += 1
@@ -411,7 +453,7 @@ enum SQLTextScanner {
             && rest.unicodeScalars.allSatisfy { $0 == "." || $0 == "_" || $0.properties.isAlphabetic || $0.properties.numericType != nil }
         if rest.contains("+") {
             findings.append(Finding(line: line, message: "concatenates text into SQL; bind values with arguments: instead"))
-        } else if isName, let clean = constants[name] {
+        } else if isName, let clean = resolve(name, from) {
             if !clean {
                 findings.append(Finding(line: line, message: "SQL text `\(rest)` is built from values (see its "
                     + "definition); make it one literal and bind values with arguments:"))
