@@ -77,4 +77,64 @@ import Testing
         #expect(out.stderr.contains("the store is open in another process"), "\(out.stderr)")
         #expect(try daemon.counts().submissions == 0)
     }
+
+    /// One generated county as one file (4 160 rows, ≈ 230 kB) and its rules.
+    private func generated() throws -> (dir: String, rules: String, data: String) {
+        let dir = try sandbox()
+        let out = try WarnDBinary.run(["generate", "--counties", "1", "--rules-layout", "shared", "--one-file", "--out", dir + "/gen"])
+        try #require(out.status == 0, "\(out.stderr)")
+        return (dir, dir + "/gen/rules", dir + "/gen/data/data.csv")
+    }
+
+    private func dump(_ database: String) throws -> [String] {
+        let store = try Store(path: database)
+        return try store.pool.read { db in
+            try String.fetchAll(db, sql: """
+                SELECT indicator || '|' || region || '|' || dimensions || '|' || period || '|' || ifnull(value, '-')
+                    || '|' || line || '|' || ifnull(source, '-') FROM observation_text ORDER BY 1
+                """)
+        }
+    }
+
+    @Test func aBigFileStoredInPartsEndsExactlyAsStoredWhole() throws {
+        let (dir, rules, data) = try generated()
+        let parts = try WarnDBinary.run(["import", "--state-dir", dir + "/parts", "--rules", rules, "--part-bytes", "20000", data])
+        #expect(parts.status == 0, "\(parts.stderr)")
+        #expect(parts.stdout.contains("parts in"), "\(parts.stdout)")
+        let whole = try WarnDBinary.run(["import", "--state-dir", dir + "/whole", "--rules", rules, data])
+        #expect(whole.status == 0 && !whole.stdout.contains("parts in"))
+        let stored = try dump(dir + "/parts/warnd.sqlite")
+        #expect(stored.count == 4160)
+        #expect(stored == (try dump(dir + "/whole/warnd.sqlite")))
+        let again = try WarnDBinary.run(["import", "--state-dir", dir + "/parts", "--rules", rules, "--part-bytes", "20000", data])
+        #expect(again.stdout.contains("already stored as data.csv"), "\(again.stdout)")
+        #expect(try Store(path: dir + "/parts/warnd.sqlite").counts() == (observations: 4160, submissions: 1))
+    }
+
+    @Test func aProblemInALaterPartIsReportedAsForTheWholeFileAndNothingIsStored() throws {
+        let (dir, rules, data) = try generated()
+        var lines = try String(contentsOfFile: data, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+        var cells = lines[4000].split(separator: ",", omittingEmptySubsequences: false)
+        cells[3] = "abc"
+        lines[4000] = cells.joined(separator: ",")[...]
+        try lines.joined(separator: "\n").write(toFile: data, atomically: false, encoding: .utf8)
+        let out = try WarnDBinary.run(["import", "--state-dir", dir + "/s", "--rules", rules, "--part-bytes", "20000", data])
+        #expect(out.status == 1)
+        #expect(out.stderr.contains("\(data):4001:"), "\(out.stderr)")
+        #expect(out.stderr.contains("expected a decimal number"))
+        #expect(try Store(path: dir + "/s/warnd.sqlite").counts() == (observations: 0, submissions: 0))
+    }
+
+    @Test func aRowRepeatedAcrossPartsIsStoredOnceAsTheInboxWould() throws {
+        let (dir, rules, data) = try generated()
+        var text = try String(contentsOfFile: data, encoding: .utf8)
+        let second = text.split(separator: "\n")[1]
+        text += second + "\n"  // an identical repeat, far from the first: dropped by the parser
+        try text.write(toFile: data, atomically: false, encoding: .utf8)
+        let out = try WarnDBinary.run(["import", "--state-dir", dir + "/s", "--rules", rules, "--part-bytes", "20000", data])
+        #expect(out.status == 0, "\(out.stderr)")
+        let store = try Store(path: dir + "/s/warnd.sqlite")
+        #expect(try store.counts() == (observations: 4160, submissions: 1))
+        #expect(try dump(dir + "/s/warnd.sqlite").contains { $0.hasSuffix("|2|synthetic") }, "the first line keeps its value")
+    }
 }

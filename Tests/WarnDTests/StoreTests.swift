@@ -125,6 +125,24 @@ import Testing
         #expect(loaded.count == 2)
     }
 
+    @Test func batchedRowsOfNewSeriesAndSingleRowsOfKnownSeriesEndTheSame() throws {
+        let store = try Store(path: try tempDir() + "/warnd.sqlite")
+        // 7 series × 30 years: more than one batch of new rows, and a partial last batch.
+        let keys = (0..<7).map { SeriesKey(indicator: "i\($0)", region: "渠县", dimensions: $0 % 2 == 0 ? [:] : ["sex": "女"]) }
+        let first = keys.flatMap { k in (1990..<2020).map { Observation(key: k, period: .year($0), value: Double($0)) } }
+        try accept(store, first, "a.csv")
+        // Known series: some periods revised, some new; plus one new series.
+        let extra = SeriesKey(indicator: "new", region: "渠县")
+        let second = keys.prefix(3).flatMap { k in (2015..<2025).map { Observation(key: k, period: .year($0), value: -Double($0)) } }
+            + [Observation(key: extra, period: .quarter(2024, 1), value: 1)]
+        try accept(store, second, "b.csv")
+        #expect(try store.counts() == (observations: 7 * 30 + 3 * 5 + 1, submissions: 2))
+        #expect(try store.loadDataset().series == Dataset(first + second).series)
+        #expect(try store.revisions(of: keys[0], period: .year(2016)).map { "\($0.value!) \($0.replacedBy)" } == ["2016.0 b.csv"])
+        #expect(try store.revisions(of: keys[0], period: .year(2021)).isEmpty)
+        #expect(try store.provenance(of: keys[6], period: .year(1990)).map(\.submission) == "a.csv")
+    }
+
     @Test func dimensionsWrittenByTheV1EncoderDecodeToTheSameKey() throws {
         for dims in [[:], ["sex": "女"], ["area": "城\"镇\\/x\n\t\u{01}", "sex": "男"]] as [[String: String]] {
             let v1 = String(decoding: try JSONEncoder.sorted.encode(dims), as: UTF8.self)

@@ -35,13 +35,20 @@ public struct ObservationTable: Sendable {
     public var rows: [Row]
     /// Whether the rows carry a line (read from a file) or not (built from observations without a location).
     public var hasLines: Bool
+    /// Whether no two rows have the same series and period (true for a parsed file: the parser drops identical
+    /// repeats and refuses conflicting ones), which lets the store insert rows of a new series in batches.
+    public var distinctRows: Bool
 
-    public init(file: String = "", keys: [SeriesKey] = [], texts: [String] = [], rows: [Row] = [], hasLines: Bool = true) {
+    public init(
+        file: String = "", keys: [SeriesKey] = [], texts: [String] = [], rows: [Row] = [], hasLines: Bool = true,
+        distinctRows: Bool = false
+    ) {
         self.file = file
         self.keys = keys
         self.texts = texts
         self.rows = rows
         self.hasLines = hasLines
+        self.distinctRows = distinctRows
     }
 
     /// The table of observations built some other way (tests, callers with their own values); keys and texts are
@@ -62,6 +69,8 @@ public struct ObservationTable: Sendable {
         }
         var file: String?
         var hasLines = !observations.isEmpty
+        var seen = Set<Slot>()
+        var distinct = true
         for o in observations {
             let series: Int32
             if let i = keyIndex[o.key] {
@@ -76,10 +85,16 @@ public struct ObservationTable: Sendable {
             } else {
                 hasLines = false
             }
+            if distinct, !seen.insert(Slot(series: series, period: o.period)).inserted { distinct = false }
             rows.append(Row(series: series, period: o.period, value: o.value, line: Int32(clamping: o.location?.line ?? 0),
                 source: text(o.source), note: text(o.note)))
         }
-        self.init(file: file ?? "", keys: keys, texts: texts, rows: rows, hasLines: hasLines)
+        self.init(file: file ?? "", keys: keys, texts: texts, rows: rows, hasLines: hasLines, distinctRows: distinct)
+    }
+
+    private struct Slot: Hashable {
+        var series: Int32
+        var period: Period
     }
 
     public var count: Int { rows.count }

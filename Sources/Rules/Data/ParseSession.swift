@@ -106,7 +106,8 @@ struct ParseSession {
 
     func finish(encoding: String, format: DataFormat) -> ParsedData {
         ParsedData(
-            table: ObservationTable(file: file, keys: seriesKeys, texts: textTable.payloads, rows: rows),
+            table: ObservationTable(
+                file: file, keys: seriesKeys, texts: textTable.payloads, rows: rows, distinctRows: true),
             errors: sink.finish(), encoding: encoding, format: format, rowCount: rowCount
         )
     }

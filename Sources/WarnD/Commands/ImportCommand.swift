@@ -39,6 +39,11 @@ struct ImportCommand: ParsableCommand {
     @Flag(help: "After importing, time loading the whole store as the daemon does at start-up.")
     var timeLoad = false
 
+    /// Files above twice this size are stored in parts of about this size, parsed on one core while the other
+    /// stores (hidden: tests make it small).
+    @Option(help: .hidden)
+    var partBytes = 4 << 20
+
     @Argument(help: "Data files (CSV or JSON Lines).")
     var files: [String] = []
 
@@ -54,14 +59,18 @@ struct ImportCommand: ParsableCommand {
         return (stateDirectory ?? fromSystemd ?? "/var/lib/warnd") + "/warnd.sqlite"
     }
 
-    /// A file read, hashed and parsed, ready to store (or to report).
+    /// A file read, hashed and parsed, ready to store (or to report); a big file is only read and cut into parts,
+    /// which are parsed while earlier parts are stored.
     private struct Prepared: @unchecked Sendable {
         var path: String
         var sha256 = ""
         var parsed: ParsedData?
+        var chunks: ChunkedText?
+        var bytes: [UInt8] = []
         var readError: String?
         var seconds = 0.0
     }
+
 
     func run() throws {
         let ruleSet = try rulesOptions.load()
@@ -84,14 +93,14 @@ struct ImportCommand: ParsableCommand {
         var totalRows = 0
         let started = ContinuousClock.now
         if !files.isEmpty {
-            var next = Self.prepare(files[0], parser)
+            var next = Self.prepare(files[0], parser, partBytes: partBytes)
             for index in files.indices {
                 let current = next
                 let following = index + 1 < files.count ? files[index + 1] : nil
                 // The next file is read and parsed on the other core while this one is committed.
                 let (outcome, prepared) = Self.inParallel(
-                    { Self.store(current, into: store) },
-                    following.map { path in { Self.prepare(path, parser) } })
+                    { Self.store(current, into: store, parser) },
+                    following.map { path in { Self.prepare(path, parser, partBytes: partBytes) } })
                 if let prepared { next = prepared }
                 switch outcome {
                 case .imported(let rows):
@@ -140,7 +149,7 @@ struct ImportCommand: ParsableCommand {
     }
 
     /// Reads, hashes and parses one file; the hash runs beside the parse on a big file.
-    private static func prepare(_ path: String, _ parser: ObservationParser) -> Prepared {
+    private static func prepare(_ path: String, _ parser: ObservationParser, partBytes: Int) -> Prepared {
         let started = ContinuousClock.now
         var p = Prepared(path: path)
         guard let data = FileManager.default.contents(atPath: path) else {
@@ -148,7 +157,10 @@ struct ImportCommand: ParsableCommand {
             return p
         }
         let bytes = [UInt8](data)
-        if bytes.count > 1 << 20 {
+        if bytes.count > 2 * partBytes, let chunks = ChunkedText.split(bytes, file: path, partBytes: partBytes) {
+            p.chunks = chunks
+            p.bytes = bytes
+        } else if bytes.count > 1 << 20 {
             // A big file: hash it on one core while parsing on the other.
             let (parsed, sha) = inParallel({ parser.parse(bytes, file: path) }, { SHA256.hex(bytes) })
             p.parsed = parsed
@@ -161,10 +173,81 @@ struct ImportCommand: ParsableCommand {
         return p
     }
 
-    private static func store(_ p: Prepared, into store: Store) -> Outcome {
+    private enum PartProblem: Error {
+        case invalid
+    }
+
+    /// Stores a big file part by part in one transaction: part k+1 is parsed (and the whole file hashed) on other
+    /// threads while part k is stored. `nil` when the file must be parsed whole instead: a part with any problem (the
+    /// whole-file parse reports them exactly as the inbox would) or a series and period repeated across parts.
+    private static func storeInParts(_ p: Prepared, into store: Store, _ parser: ObservationParser) -> Outcome? {
+        guard let chunks = p.chunks else { return nil }
+        let started = ContinuousClock.now
+        let bytes = p.bytes
+        let hashing = DispatchGroup()
+        let hash = Slot<String>()
+        DispatchQueue.global().async(group: hashing) { hash.value = SHA256.hex(bytes) }
+        do {
+            let stored = try store.accept(
+                parts: { commit in
+                    var next = parser.parse(part: 0, of: chunks)
+                    for k in 0..<chunks.count {
+                        let current = next
+                        guard current.isValid else { throw PartProblem.invalid }
+                        let parsing = DispatchGroup()
+                        let following = Slot<ParsedData>()
+                        if k + 1 < chunks.count {
+                            DispatchQueue.global().async(group: parsing) {
+                                following.value = parser.parse(part: k + 1, of: chunks)
+                            }
+                        }
+                        try commit(current.table)
+                        parsing.wait()
+                        if let parsed = following.value { next = parsed }
+                    }
+                },
+                name: (p.path as NSString).lastPathComponent,
+                sha256: {
+                    hashing.wait()
+                    return hash.value!
+                },
+                receivedAt: timestamp(), format: DataFormat.csv.rawValue, encoding: chunks.encoding.rawValue)
+            let total = seconds(since: started) + p.seconds
+            print("\(p.path): \(stored.rows) rows, \(stored.series) series; parsed and stored in \(chunks.count) parts "
+                + "in \(format(total)) s, \(rate(stored.rows, total)) rows/s")
+            return .imported(rows: stored.rows)
+        } catch StoreError.duplicate(let earlier) {
+            hashing.wait()
+            print("\(p.path): already stored as \(earlier) (sha256 \(hash.value!.prefix(16))), skipped")
+            return .duplicate
+        } catch PartProblem.invalid {
+            hashing.wait()
+            return nil
+        } catch StoreError.repeatedInSubmission {
+            hashing.wait()
+            return nil
+        } catch {
+            hashing.wait()
+            Terminal.err("\(p.path): error: \(error); nothing stored")
+            return .refused
+        }
+    }
+
+    private static func store(_ p: Prepared, into store: Store, _ parser: ObservationParser) -> Outcome {
         if let problem = p.readError {
             Terminal.err("\(p.path): error: \(problem)")
             return .refused
+        }
+        if p.chunks != nil, let outcome = storeInParts(p, into: store, parser) { return outcome }
+        var p = p
+        if p.parsed == nil, !p.bytes.isEmpty {
+            // A big file that could not be stored in parts: parse it whole, as the inbox does.
+            let started = ContinuousClock.now
+            let (bytes, path) = (p.bytes, p.path)
+            let (parsed, sha) = inParallel({ parser.parse(bytes, file: path) }, { SHA256.hex(bytes) })
+            p.parsed = parsed
+            p.sha256 = sha ?? ""
+            p.seconds = seconds(since: started)
         }
         guard let parsed = p.parsed else { return .refused }
         do {

@@ -92,8 +92,7 @@ final class Store: Sendable {
                 VALUES (?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [sha256, name, receivedAt, table.count, series.count, format, encoding])
             let submission = db.lastInsertedRowID
-            let ids = try seriesIDs(table.keys, db)
-            let (added, revised) = try ObservationWriter.write(table, seriesIDs: ids, submission: submission, db)
+            let (added, revised, _) = try ObservationWriter.write(table, submission: submission, db)
             try db.execute(sql: """
                 UPDATE counter SET value = value + CASE name WHEN 'observations' THEN ? WHEN 'revisions' THEN ?
                     WHEN 'submissions' THEN 1 ELSE 0 END
@@ -102,23 +101,48 @@ final class Store: Sendable {
         return (table.count, series)
     }
 
-    /// The `series` ids of `keys`, adding the ones the store has not seen: one lookup per distinct series of a
-    /// file, never per row.
-    private func seriesIDs(_ keys: [SeriesKey], _ db: Database) throws -> [Int64] {
-        let find = try db.cachedStatement(sql: "SELECT id FROM series WHERE indicator = ? AND region = ? AND dimensions = ?")
-        let add = try db.cachedStatement(sql: "INSERT INTO series (indicator, region, dimensions) VALUES (?, ?, ?)")
-        var ids: [Int64] = []
-        ids.reserveCapacity(keys.count)
-        for key in keys {
-            let arguments: StatementArguments = [key.indicator, key.region, DimensionsJSON.encode(key.dimensions)]
-            if let id = try Int64.fetchOne(find, arguments: arguments) {
-                ids.append(id)
-            } else {
-                try add.execute(arguments: arguments)
-                ids.append(db.lastInsertedRowID)
+    /// Stores one file given in parts (a big file parsed part by part) in one transaction, like
+    /// ``accept(_:name:sha256:receivedAt:format:encoding:)-(ObservationTable,_,_,_,_,_)``. `produce` runs inside
+    /// the transaction and hands each part to the closure it is given (on the calling thread); if it throws, or a
+    /// series and period repeat across parts (``StoreError/repeatedInSubmission``), nothing is stored.
+    @discardableResult
+    ///
+    /// `sha256` is asked for at the end, so the hash can be computed while the parts are stored; a file already
+    /// stored throws ``StoreError/duplicate(of:)`` then (and nothing is stored).
+    func accept(
+        parts produce: (_ store: (ObservationTable) throws -> Void) throws -> Void, name: String,
+        sha256: () -> String, receivedAt: String, format: String, encoding: String
+    ) throws -> (rows: Int, series: Int) {
+        try pool.write { db in
+            // A placeholder until the hash is known (the column is unique and never holds a real hash like it).
+            try db.execute(sql: """
+                INSERT INTO submission (sha256, name, received_at, rows, series, format, encoding)
+                VALUES ('pending ' || lower(hex(randomblob(16))), ?, ?, 0, 0, ?, ?)
+                """, arguments: [name, receivedAt, format, encoding])
+            let submission = db.lastInsertedRowID
+            var rows = 0
+            var added = 0
+            var revised = 0
+            var series = Set<Int64>()
+            try produce { table in
+                let result = try ObservationWriter.write(table, submission: submission, partOfSubmission: true, db)
+                rows += table.count
+                added += result.added
+                revised += result.revised
+                series.formUnion(result.seriesIDs)
             }
+            let hash = sha256()
+            if let earlier = try String.fetchOne(db, sql: "SELECT name FROM submission WHERE sha256 = ?", arguments: [hash]) {
+                throw StoreError.duplicate(of: earlier)
+            }
+            try db.execute(sql: "UPDATE submission SET sha256 = ?, rows = ?, series = ? WHERE id = ?",
+                arguments: [hash, rows, series.count, submission])
+            try db.execute(sql: """
+                UPDATE counter SET value = value + CASE name WHEN 'observations' THEN ? WHEN 'revisions' THEN ?
+                    WHEN 'submissions' THEN 1 ELSE 0 END
+                """, arguments: [added, revised])
+            return (rows, series.count)
         }
-        return ids
     }
 
     /// Every stored observation as a dataset (what the daemon evaluates).
