@@ -55,6 +55,8 @@ for n in $SCALES; do
         total=$(grep '^total:' "$DIR/last.out")
         nrows=$(sed -n 's/.*(\([0-9]*\) rows).*/\1/p' <<<"$total")
         secs=$(sed -n 's/.*; \([0-9.]*\) s, .*/\1/p' <<<"$total")
+        cpu=$(sed -n 's/.*; cpu \([0-9.]*\) s$/\1/p' <<<"$total")
+        cpurps=$(awk -v r="$nrows" -v s="$cpu" 'BEGIN { printf "%.0f", (s > 0 ? r / s : 0) }')
         rps=$(awk -v r="$nrows" -v s="$secs" 'BEGIN { printf "%.0f", (s > 0 ? r / s : 0) }')
         wrps=$(awk -v r="$nrows" -v s="$WALL" 'BEGIN { printf "%.0f", (s > 0 ? r / s : 0) }')
         bytes=$(du -cb "$state"/warnd.sqlite "$state"/warnd.sqlite-wal 2>/dev/null | tail -1 | cut -f1)
@@ -62,9 +64,11 @@ for n in $SCALES; do
         ingest_rss=$RSS
         ingest_wall=$WALL
         run "$BIN" import --state-dir "$state" --rules "$SRC/files/rules" --time-load
-        load=$(sed -n 's/^load: .* in \([0-9.]*\) s/\1/p' "$DIR/last.out")
-        rows+=("$(printf '%-9s %-6s %6s %9s %8s %10s %10s %8s %9s %5s %7s %8s %8s' "$name" "$layout" "${#files[@]}" \
-            "$nrows" "$secs" "$rps" "$wrps" "$ingest_rss" "$((bytes / 1048576))" "$bpr" "$load" "$WALL" "$RSS")")
+        load=$(sed -n 's/^load: .* in \([0-9.]*\) s; .*/\1/p' "$DIR/last.out")
+        loadcpu=$(sed -n 's/^load: .*; cpu \([0-9.]*\) s$/\1/p' "$DIR/last.out")
+        rows+=("$(printf '%-9s %-6s %6s %9s %8s %10s %7s %11s %10s %8s %9s %5s %7s %8s %8s %8s' "$name" "$layout" \
+            "${#files[@]}" "$nrows" "$secs" "$rps" "$cpu" "$cpurps" "$wrps" "$ingest_rss" "$((bytes / 1048576))" "$bpr" \
+            "$load" "$loadcpu" "$WALL" "$RSS")")
         echo "${rows[-1]}" >&2
         [ "${BENCH_KEEP:-0}" = 1 ] || rm -rf "$state"
     done
@@ -72,10 +76,11 @@ done
 
 echo
 echo "warnd import into an empty store (release build; $(nproc) cores; load average $(cut -d' ' -f1-3 /proc/loadavg))"
-printf '%-9s %-6s %6s %9s %8s %10s %10s %8s %9s %5s %7s %8s %8s\n' scale layout files rows import_s rows/s \
-    wall_rows/s rss_MiB store_MiB B/row load_s load_wall load_rss
+printf '%-9s %-6s %6s %9s %8s %10s %7s %11s %10s %8s %9s %5s %7s %8s %8s %8s\n' scale layout files rows import_s \
+    rows/s cpu_s rows/cpu_s wall_rows/s rss_MiB store_MiB B/row load_s load_cpu load_wall load_rss
 for r in "${rows[@]}"; do echo "$r"; done
 echo
 echo "import_s/rows/s: read + hash + parse + validate + commit of all files (warnd's own clock, rules loading"
-echo "excluded); wall_rows/s: the whole process; store = warnd.sqlite + WAL; load_s: Store.loadDataset() of the"
-echo "whole store (what the daemon does before READY); load_wall/load_rss: that process (rules loading included)."
+echo "excluded); cpu_s: user+sys CPU of that part, both cores (rows/cpu_s is immune to other load on the machine);"
+echo "wall_rows/s: the whole process; store = warnd.sqlite + WAL; load_s/load_cpu: Store.loadDataset() of the whole"
+echo "store (what the daemon does before READY); load_wall/load_rss: that process (rules loading included)."

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A big CSV file's decoded text cut at line boundaries, so that its parts can be parsed one after another while
 /// the previous part is being stored (`warnd import` of one large file).
 ///
@@ -24,28 +30,40 @@ public struct ChunkedText: Sendable {
         else { return nil }
         let text = decoded.utf8
         let quote = UInt8(ascii: "\""), cr = UInt8(ascii: "\r"), lf = UInt8(ascii: "\n")
-        if text.contains(quote) { return nil }
-        // A CR is only allowed as part of CRLF.
-        var k = text.firstIndex(of: cr)
-        while let i = k {
-            guard i + 1 < text.count, text[i + 1] == lf else { return nil }
-            k = text[(i + 1)...].firstIndex(of: cr)
-        }
-        guard let headerEnd = text.firstIndex(of: lf), headerEnd > 0 else { return nil }
-        let header = 0..<(headerEnd + 1)
-        var parts: [(Range<Int>, Int)] = []
-        var start = headerEnd + 1
-        var line = 2
-        while start < text.count {
-            var end = min(start + partBytes, text.count)
-            if end < text.count {
-                guard let nl = text[end...].firstIndex(of: lf) else { end = text.count; parts.append((start..<end, line)); break }
-                end = nl + 1
+        let cut: (header: Range<Int>, parts: [(Range<Int>, Int)])? = text.withUnsafeBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return nil }
+            let n = buffer.count
+            /// The offset of the first `byte` at or after `from`, by `memchr` (these scans cover the whole file).
+            func find(_ byte: UInt8, from: Int, to end: Int? = nil) -> Int? {
+                let limit = end ?? n
+                guard from < limit, let p = memchr(base + from, Int32(byte), limit - from) else { return nil }
+                return UnsafeRawPointer(p) - UnsafeRawPointer(base)
             }
-            parts.append((start..<end, line))
-            line += text[start..<end].reduce(0) { $0 + ($1 == lf ? 1 : 0) }
-            start = end
+            if find(quote, from: 0) != nil { return nil }
+            // A CR is only allowed as part of CRLF.
+            var k = find(cr, from: 0)
+            while let i = k {
+                guard i + 1 < n, buffer[i + 1] == lf else { return nil }
+                k = find(cr, from: i + 1)
+            }
+            guard let headerEnd = find(lf, from: 0), headerEnd > 0 else { return nil }
+            var parts: [(Range<Int>, Int)] = []
+            var start = headerEnd + 1
+            var line = 2
+            while start < n {
+                var end = min(start + partBytes, n)
+                if end < n { end = (find(lf, from: end) ?? (n - 1)) + 1 }
+                parts.append((start..<end, line))
+                var at = start
+                while let nl = find(lf, from: at, to: end) {
+                    line += 1
+                    at = nl + 1
+                }
+                start = end
+            }
+            return (0..<(headerEnd + 1), parts)
         }
+        guard let (header, parts) = cut else { return nil }
         guard parts.count > 1 else { return nil }
         return ChunkedText(file: file, encoding: decoded.encoding, text: text, header: header, parts: parts)
     }

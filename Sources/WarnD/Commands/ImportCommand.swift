@@ -92,6 +92,7 @@ struct ImportCommand: ParsableCommand {
         var skipped = 0
         var totalRows = 0
         let started = ContinuousClock.now
+        let cpuStarted = Self.cpuSeconds()
         if !files.isEmpty {
             var next = Self.prepare(files[0], parser, partBytes: partBytes)
             for index in files.indices {
@@ -111,15 +112,23 @@ struct ImportCommand: ParsableCommand {
                 }
             }
             let seconds = Self.seconds(since: started)
+            let cpu = Self.cpuSeconds() - cpuStarted
             print("total: \(imported) imported (\(totalRows) rows), \(skipped) already stored, \(refused) refused; "
-                + "\(Self.format(seconds)) s, \(Self.rate(totalRows, seconds)) rows/s")
+                + "\(Self.format(seconds)) s, \(Self.rate(totalRows, seconds)) rows/s; cpu \(Self.format(cpu)) s")
         }
         if timeLoad {
+            let scanStarted = ContinuousClock.now
+            let scanCPU = Self.cpuSeconds()
+            try store.scanObservations()
+            print("scan: \(Self.format(Self.seconds(since: scanStarted))) s; cpu \(Self.format(Self.cpuSeconds() - scanCPU)) s "
+                + "(reading the rows from SQLite only)")
             let t = ContinuousClock.now
+            let cpu = Self.cpuSeconds()
             let dataset = try store.loadDataset()
             let seconds = Self.seconds(since: t)
             let counts = try store.counts()
-            print("load: \(dataset.count) series, \(counts.observations) observations in \(Self.format(seconds)) s")
+            print("load: \(dataset.count) series, \(counts.observations) observations in \(Self.format(seconds)) s; "
+                + "cpu \(Self.format(Self.cpuSeconds() - cpu)) s")
         }
         if refused > 0 {
             Terminal.err("warnd: \(refused) of \(files.count) file\(files.count == 1 ? "" : "s") refused")
@@ -283,6 +292,14 @@ struct ImportCommand: ParsableCommand {
     private static func seconds(since start: ContinuousClock.Instant) -> Double {
         let d = ContinuousClock.now - start
         return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+    }
+
+    /// User + system CPU time of the whole process so far: on a shared machine, what the work cost whatever the wait.
+    private static func cpuSeconds() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        func s(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+        return s(usage.ru_utime) + s(usage.ru_stime)
     }
 
     private static func format(_ s: Double) -> String { String(format: "%.3f", s) }

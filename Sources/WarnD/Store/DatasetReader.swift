@@ -40,6 +40,21 @@ enum DatasetReader {
         return data
     }
 
+    /// Reads every row as ``read(_:)`` does without building the dataset: how long the SQLite side of a load takes.
+    static func scan(_ db: Database) throws -> Int {
+        let statement = try db.makeStatement(sql: "SELECT series_id, period, value FROM observation WHERE value IS NOT NULL")
+        let o = statement.sqliteStatement
+        defer { sqlite3_reset(o) }
+        var rows = 0
+        var sum = 0.0
+        while sqlite3_step(o) == SQLITE_ROW {
+            rows += Int(sqlite3_column_int64(o, 0) & 1) + Int(sqlite3_column_int64(o, 1) & 1)
+            sum += sqlite3_column_double(o, 2)
+            rows += 1
+        }
+        return rows + (sum.isNaN ? 1 : 0)
+    }
+
     private static func text(_ s: OpaquePointer?, _ column: Int32) -> String {
         guard let p = sqlite3_column_text(s, column) else { return "" }
         return String(cString: p)

@@ -150,6 +150,11 @@ final class Store: Sendable {
         try pool.read { db in try DatasetReader.read(db) }
     }
 
+    /// Reads every stored observation without building anything (for `warnd import --time-load`).
+    func scanObservations() throws {
+        _ = try pool.read { db in try DatasetReader.scan(db) }
+    }
+
     /// Rows and submissions stored, from counters kept in each submission's transaction: O(1), whatever the size.
     func counts() throws -> (observations: Int, submissions: Int) {
         try pool.read { db in
