@@ -59,7 +59,8 @@ for n in $SCALES; do
         cpurps=$(awk -v r="$nrows" -v s="$cpu" 'BEGIN { printf "%.0f", (s > 0 ? r / s : 0) }')
         rps=$(awk -v r="$nrows" -v s="$secs" 'BEGIN { printf "%.0f", (s > 0 ? r / s : 0) }')
         wrps=$(awk -v r="$nrows" -v s="$WALL" 'BEGIN { printf "%.0f", (s > 0 ? r / s : 0) }')
-        bytes=$(du -cb "$state"/warnd.sqlite "$state"/warnd.sqlite-wal 2>/dev/null | tail -1 | cut -f1)
+        wal=$(stat -c %s "$state/warnd.sqlite-wal" 2>/dev/null || echo 0)
+        bytes=$(( $(stat -c %s "$state/warnd.sqlite") + wal ))
         bpr=$(awk -v b="$bytes" -v r="$nrows" 'BEGIN { printf "%.0f", (r > 0 ? b / r : 0) }')
         ingest_rss=$RSS
         ingest_wall=$WALL
