@@ -161,11 +161,18 @@ struct ImportCommand: ParsableCommand {
     private static func prepare(_ path: String, _ parser: ObservationParser, partBytes: Int) -> Prepared {
         let started = ContinuousClock.now
         var p = Prepared(path: path)
-        guard let data = FileManager.default.contents(atPath: path) else {
+        // Read straight into the array: going through `Data` would hold a big file twice.
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        var st = stat()
+        guard fd >= 0, fstat(fd, &st) == 0, st.st_mode & S_IFMT == S_IFREG,
+            let read = try? FileOps.readAll(fd, expected: Int(st.st_size), limit: Int.max - 1, path: path)
+        else {
+            if fd >= 0 { close(fd) }
             p.readError = "cannot read the file"
             return p
         }
-        let bytes = [UInt8](data)
+        close(fd)
+        let bytes = read
         if bytes.count > 2 * partBytes, let chunks = ChunkedText.split(bytes, file: path, partBytes: partBytes) {
             p.chunks = chunks
             p.bytes = bytes

@@ -25,22 +25,22 @@ enum ObservationWriter {
         -> (added: Int, revised: Int, seriesIDs: [Int64])
     {
         let (seriesIDs, fresh) = try self.seriesIDs(table.keys, db)
-        let owner = try db.makeStatement(sql: "SELECT submission_id FROM observation WHERE series_id = ? AND period = ?")
+        let owner = try db.cachedStatement(sql: "SELECT submission_id FROM observation WHERE series_id = ? AND period = ?")
         let o = owner.sqliteStatement
-        let insert = try db.makeStatement(sql: """
+        let insert = try db.cachedStatement(sql: """
             INSERT INTO observation (series_id, period, value, submission_id, line, source, note)
             VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
             """)
-        let revise = try db.makeStatement(sql: """
+        let revise = try db.cachedStatement(sql: """
             INSERT INTO observation_revision (series_id, period, value, submission_id, replaced_by)
             SELECT series_id, period, value, submission_id, ? FROM observation WHERE series_id = ? AND period = ?
             """)
-        let update = try db.makeStatement(sql: """
+        let update = try db.cachedStatement(sql: """
             UPDATE observation SET value = ?, submission_id = ?, line = ?, source = ?, note = ?
             WHERE series_id = ? AND period = ?
             """)
         let values = Array(repeating: "(?, ?, ?, ?, ?, ?, ?)", count: batch).joined(separator: ", ")
-        let many = try db.makeStatement(sql: """
+        let many = try db.cachedStatement(sql: """
             INSERT INTO observation (series_id, period, value, submission_id, line, source, note) VALUES \(values)
             """)
         let connection = db.sqliteConnection
@@ -112,8 +112,8 @@ enum ObservationWriter {
     /// The `series` ids of `keys`, adding the ones the store has not seen (`fresh`): one look-up per distinct series
     /// of a file, never per row.
     private static func seriesIDs(_ keys: [SeriesKey], _ db: Database) throws -> (ids: [Int64], fresh: [Bool]) {
-        let find = try db.makeStatement(sql: "SELECT id FROM series WHERE indicator = ? AND region = ? AND dimensions = ?")
-        let add = try db.makeStatement(sql: "INSERT INTO series (indicator, region, dimensions) VALUES (?, ?, ?)")
+        let find = try db.cachedStatement(sql: "SELECT id FROM series WHERE indicator = ? AND region = ? AND dimensions = ?")
+        let add = try db.cachedStatement(sql: "INSERT INTO series (indicator, region, dimensions) VALUES (?, ?, ?)")
         let connection = db.sqliteConnection
         let (f, a) = (find.sqliteStatement, add.sqliteStatement)
         var ids: [Int64] = []
