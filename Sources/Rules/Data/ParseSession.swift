@@ -11,7 +11,7 @@ struct ParseSession {
     let file: String
     let text: UnsafeBufferPointer<UInt8>
 
-    private(set) var observations: [Observation] = []
+    private(set) var rows: [ObservationTable.Row] = []
     /// Data rows read, including rows with errors.
     var rowCount = 0
 
@@ -56,8 +56,6 @@ struct ParseSession {
     private var seriesKeys: [SeriesKey] = []
     /// The periods each series has had so far, to find a second row for the same series and period.
     private var seen = SeriesPeriodSet()
-    /// The series of each observation, to build ``earlier`` when needed.
-    private var observationSeries: [Int32] = []
     /// Observation index by series and period; built on the first repeated series and period, then kept up.
     private var earlier: [UInt64: Int32]?
     /// The current row's series key as bytes: indicator, region and dimension ids, four bytes each.
@@ -75,8 +73,7 @@ struct ParseSession {
         // Rows are rarely shorter than 48 bytes; reserving saves regrowing the big arrays, and the cap keeps a huge
         // file from reserving more than it needs up front.
         let expectedRows = min(text.count / 48, 1 << 21)
-        observations.reserveCapacity(expectedRows)
-        observationSeries.reserveCapacity(expectedRows)
+        rows.reserveCapacity(expectedRows)
     }
 
     // MARK: Rows and errors
@@ -109,8 +106,9 @@ struct ParseSession {
 
     func finish(encoding: String, format: DataFormat) -> ParsedData {
         ParsedData(
-            observations: observations, errors: sink.finish(), encoding: encoding, format: format,
-            rowCount: rowCount
+            table: ObservationTable(
+                file: file, keys: seriesKeys, texts: textTable.payloads, rows: rows, distinctRows: true),
+            errors: sink.finish(), encoding: encoding, format: format, rowCount: rowCount
         )
     }
 
@@ -283,14 +281,14 @@ struct ParseSession {
     ) {
         guard !rowFailed else { return }
         let series = seriesIndex(indicator: indicator, region: region)
-        let index = Int32(observations.count)
+        let index = Int32(rows.count)
         if seen.insert(series: series, period: period) {
             earlier?[Self.slot(series, period)] = index
         } else {
             if earlier == nil { buildEarlier() }
-            let first = observations[Int(earlier![Self.slot(series, period)]!)]
+            let first = rows[Int(earlier![Self.slot(series, period)]!)]
             if first.value != value {
-                let line = first.location?.line ?? 0
+                let line = first.line
                 error(
                     at: valueOffset,
                     "conflicting values for \(seriesKeys[Int(series)]) in \(period): \(Self.show(value)) here, "
@@ -299,20 +297,18 @@ struct ParseSession {
             }
             return
         }
-        observationSeries.append(series)
-        observations.append(
-            Observation(
-                key: seriesKeys[Int(series)], period: period, value: value,
-                source: source.map { string($0) }, note: note.map { string($0) },
-                location: SourceLocation(file: file, line: rowLine, column: 1)
+        rows.append(
+            ObservationTable.Row(
+                series: series, period: period, value: value, line: Int32(clamping: rowLine), source: source ?? -1,
+                note: note ?? -1
             )
         )
     }
 
     private mutating func buildEarlier() {
         var map: [UInt64: Int32] = [:]
-        map.reserveCapacity(observations.count)
-        for (i, o) in observations.enumerated() { map[Self.slot(observationSeries[i], o.period)] = Int32(i) }
+        map.reserveCapacity(rows.count)
+        for (i, r) in rows.enumerated() { map[Self.slot(r.series, r.period)] = Int32(i) }
         earlier = map
     }
 

@@ -4,8 +4,13 @@
 /// a file with any error must be rejected whole by the caller, so ``observations`` of such a file are only
 /// informative.
 public struct ParsedData: Sendable {
-    /// The observations of the valid rows, in file order; an identical repeated row is kept once.
-    public var observations: [Observation]
+    /// The valid rows in columns (what the store and bulk import use); an identical repeated row is kept once.
+    public var table: ObservationTable
+    /// The observations of the valid rows, in file order, built from ``table`` on each access.
+    public var observations: [Observation] {
+        get { table.observations }
+        set { table = ObservationTable(newValue) }
+    }
     /// Every problem, ordered by position, capped by the parser's `maxErrors` (plus one final error that says how
     /// many more were suppressed).
     public var errors: [DataError]
@@ -19,7 +24,15 @@ public struct ParsedData: Sendable {
         observations: [Observation] = [], errors: [DataError] = [], encoding: String, format: DataFormat,
         rowCount: Int = 0
     ) {
-        self.observations = observations
+        self.table = ObservationTable(observations)
+        self.errors = errors
+        self.encoding = encoding
+        self.format = format
+        self.rowCount = rowCount
+    }
+
+    public init(table: ObservationTable, errors: [DataError], encoding: String, format: DataFormat, rowCount: Int) {
+        self.table = table
         self.errors = errors
         self.encoding = encoding
         self.format = format

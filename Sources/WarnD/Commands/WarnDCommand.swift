@@ -14,7 +14,7 @@ struct WarnDCommand: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             CheckCommand.self, EvalCommand.self, TestCommand.self, BacktestCommand.self, RunCommand.self,
-            ReloadCommand.self, IngestCommand.self, GenerateCommand.self,
+            ReloadCommand.self, IngestCommand.self, ImportCommand.self, GenerateCommand.self,
         ]
     )
 

@@ -89,7 +89,7 @@ actor WarnDaemon: SubmissionHandler {
         guard parsed.errors.isEmpty else { return .rejected(reasons: parsed.errors.map(\.description)) }
         let stored: (rows: Int, series: Set<SeriesKey>)
         do {
-            stored = try store.accept(parsed.observations, name: submission.name, sha256: submission.sha256,
+            stored = try store.accept(parsed.table, name: submission.name, sha256: submission.sha256,
                 receivedAt: Self.timestamp(), format: parsed.format.rawValue, encoding: parsed.encoding)
         } catch {
             return .failed(reason: "\(error)")

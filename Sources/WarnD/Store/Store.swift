@@ -9,97 +9,39 @@ import Rules
 final class Store: Sendable {
     let pool: DatabasePool
     let path: String
+    private let lock: StoreLock
 
-    init(path: String) throws {
+    /// Opens (creating or migrating) the store. `exclusive` is for `warnd import`: it fails at once when any other
+    /// process has the store open, and keeps everyone else out while it runs (see ``StoreLock``).
+    init(path: String, exclusive: Bool = false) throws {
         self.path = path
+        lock = try StoreLock(databasePath: path, exclusive: exclusive)
         var config = Configuration()
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
             try db.execute(sql: "PRAGMA foreign_keys = ON")
+            // Big files rewrite many pages in one transaction; a larger page cache keeps them out of the WAL
+            // until commit (the default 2 MB spills mid-transaction).
+            try db.execute(sql: "PRAGMA cache_size = -65536")
         }
         config.busyMode = .timeout(10)
         pool = try DatabasePool(path: path, configuration: config)
         try Self.migrator.migrate(pool)
     }
 
-    static var migrator: DatabaseMigrator {
-        var m = DatabaseMigrator()
-        m.registerMigration("v1") { db in
-            try db.execute(sql: """
-                CREATE TABLE submission (
-                    id INTEGER PRIMARY KEY,
-                    sha256 TEXT NOT NULL UNIQUE,
-                    name TEXT NOT NULL,
-                    received_at TEXT NOT NULL,
-                    rows INTEGER NOT NULL,
-                    series INTEGER NOT NULL,
-                    format TEXT NOT NULL,
-                    encoding TEXT NOT NULL
-                );
-                CREATE TABLE observation (
-                    series_key TEXT NOT NULL,
-                    period TEXT NOT NULL,
-                    indicator TEXT NOT NULL,
-                    region TEXT NOT NULL,
-                    dimensions TEXT NOT NULL,
-                    value REAL,
-                    submission_id INTEGER NOT NULL REFERENCES submission(id),
-                    line INTEGER,
-                    source TEXT,
-                    note TEXT,
-                    PRIMARY KEY (series_key, period)
-                ) WITHOUT ROWID;
-                CREATE TABLE observation_revision (
-                    series_key TEXT NOT NULL,
-                    period TEXT NOT NULL,
-                    value REAL,
-                    submission_id INTEGER NOT NULL REFERENCES submission(id),
-                    replaced_by INTEGER NOT NULL REFERENCES submission(id)
-                );
-                CREATE INDEX observation_revision_key ON observation_revision(series_key, period);
-                CREATE TABLE alert (
-                    id TEXT PRIMARY KEY,
-                    rule TEXT NOT NULL,
-                    plan TEXT NOT NULL,
-                    series_key TEXT NOT NULL,
-                    state TEXT NOT NULL,
-                    severity TEXT NOT NULL,
-                    message TEXT NOT NULL,
-                    since TEXT NOT NULL
-                ) WITHOUT ROWID;
-                CREATE TABLE alert_event (
-                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-                    at TEXT NOT NULL,
-                    alert_id TEXT NOT NULL,
-                    change TEXT NOT NULL,
-                    rule TEXT NOT NULL,
-                    severity TEXT NOT NULL,
-                    payload TEXT NOT NULL
-                );
-                CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
-                """)
-        }
-        return m
-    }
+    static var migrator: DatabaseMigrator { StoreSchema.migrator }
 
     // MARK: series keys
 
     /// `indicator ␟ region ␟ {"dimension":"value",…}`: unambiguous because the indicator id has no ␟ and the JSON
-    /// object, last, escapes control characters.
+    /// object, last, escapes control characters. The alert table names series this way.
     static func encode(_ key: SeriesKey) -> (key: String, dimensions: String) {
-        let dims = dimensionsJSON(key.dimensionMap)
+        let dims = DimensionsJSON.encode(key.dimensions)
         return (key.indicator + "\u{1F}" + key.region + "\u{1F}" + dims, dims)
     }
 
-    static func dimensionsJSON(_ d: [String: String]) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try! encoder.encode(d), as: UTF8.self)
-    }
-
     static func decodeKey(indicator: String, region: String, dimensions: String) -> SeriesKey {
-        let d = (try? JSONDecoder().decode([String: String].self, from: Data(dimensions.utf8))) ?? [:]
-        return SeriesKey(indicator: indicator, region: region, dimensions: d)
+        SeriesKey(indicator: indicator, region: region, dimensions: DimensionsJSON.decode(dimensions) ?? [:])
     }
 
     static func decodeKey(_ encoded: String) -> SeriesKey? {
@@ -133,64 +75,97 @@ final class Store: Sendable {
     func accept(_ observations: [Observation], name: String, sha256: String, receivedAt: String, format: String,
         encoding: String) throws -> (rows: Int, series: Set<SeriesKey>)
     {
-        let series = Set(observations.map(\.key))
+        try accept(ObservationTable(observations), name: name, sha256: sha256, receivedAt: receivedAt, format: format,
+            encoding: encoding)
+    }
+
+    /// ``accept(_:name:sha256:receivedAt:format:encoding:)`` for a parsed file's table, without building an
+    /// `Observation` per row: the bulk path.
+    @discardableResult
+    func accept(_ table: ObservationTable, name: String, sha256: String, receivedAt: String, format: String,
+        encoding: String) throws -> (rows: Int, series: Set<SeriesKey>)
+    {
+        let series = Set(table.keys)
         try pool.write { db in
             try db.execute(sql: """
                 INSERT INTO submission (sha256, name, received_at, rows, series, format, encoding)
                 VALUES (?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [sha256, name, receivedAt, observations.count, series.count, format, encoding])
+                """, arguments: [sha256, name, receivedAt, table.count, series.count, format, encoding])
             let submission = db.lastInsertedRowID
-            let revise = try db.cachedStatement(sql: """
-                INSERT INTO observation_revision (series_key, period, value, submission_id, replaced_by)
-                SELECT series_key, period, value, submission_id, ? FROM observation WHERE series_key = ? AND period = ?
-                """)
-            let upsert = try db.cachedStatement(sql: """
-                INSERT INTO observation (series_key, period, indicator, region, dimensions, value, submission_id, line,
-                    source, note)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (series_key, period) DO UPDATE SET value = excluded.value,
-                    submission_id = excluded.submission_id, line = excluded.line, source = excluded.source,
-                    note = excluded.note
-                """)
-            var encoded: [SeriesKey: (key: String, dimensions: String)] = [:]
-            for o in observations {
-                let k = encoded[o.key] ?? Self.encode(o.key)
-                encoded[o.key] = k
-                let period = o.period.description
-                try revise.execute(arguments: [submission, k.key, period])
-                try upsert.execute(arguments: [k.key, period, o.key.indicator, o.key.region, k.dimensions, o.value,
-                    submission, o.location?.line, o.source, o.note])
-            }
+            let (added, revised, _) = try ObservationWriter.write(table, submission: submission, db)
+            try db.execute(sql: """
+                UPDATE counter SET value = value + CASE name WHEN 'observations' THEN ? WHEN 'revisions' THEN ?
+                    WHEN 'submissions' THEN 1 ELSE 0 END
+                """, arguments: [added, revised])
         }
-        return (observations.count, series)
+        return (table.count, series)
+    }
+
+    /// Stores one file given in parts (a big file parsed part by part) in one transaction, like
+    /// ``accept(_:name:sha256:receivedAt:format:encoding:)-(ObservationTable,_,_,_,_,_)``. `produce` runs inside
+    /// the transaction and hands each part to the closure it is given (on the calling thread); if it throws, or a
+    /// series and period repeat across parts (``StoreError/repeatedInSubmission``), nothing is stored.
+    @discardableResult
+    ///
+    /// `sha256` is asked for at the end, so the hash can be computed while the parts are stored; a file already
+    /// stored throws ``StoreError/duplicate(of:)`` then (and nothing is stored).
+    func accept(
+        parts produce: (_ store: (ObservationTable) throws -> Void) throws -> Void, name: String,
+        sha256: () -> String, receivedAt: String, format: String, encoding: String
+    ) throws -> (rows: Int, series: Int) {
+        try pool.write { db in
+            // A placeholder until the hash is known (the column is unique and never holds a real hash like it).
+            try db.execute(sql: """
+                INSERT INTO submission (sha256, name, received_at, rows, series, format, encoding)
+                VALUES ('pending ' || lower(hex(randomblob(16))), ?, ?, 0, 0, ?, ?)
+                """, arguments: [name, receivedAt, format, encoding])
+            let submission = db.lastInsertedRowID
+            var rows = 0
+            var added = 0
+            var revised = 0
+            var series = Set<Int64>()
+            try produce { table in
+                let result = try ObservationWriter.write(table, submission: submission, partOfSubmission: true, db)
+                rows += table.count
+                added += result.added
+                revised += result.revised
+                series.formUnion(result.seriesIDs)
+            }
+            let hash = sha256()
+            if let earlier = try String.fetchOne(db, sql: "SELECT name FROM submission WHERE sha256 = ?", arguments: [hash]) {
+                throw StoreError.duplicate(of: earlier)
+            }
+            try db.execute(sql: "UPDATE submission SET sha256 = ?, rows = ?, series = ? WHERE id = ?",
+                arguments: [hash, rows, series.count, submission])
+            try db.execute(sql: """
+                UPDATE counter SET value = value + CASE name WHEN 'observations' THEN ? WHEN 'revisions' THEN ?
+                    WHEN 'submissions' THEN 1 ELSE 0 END
+                """, arguments: [added, revised])
+            return (rows, series.count)
+        }
     }
 
     /// Every stored observation as a dataset (what the daemon evaluates).
     func loadDataset() throws -> Dataset {
-        try pool.read { db in
-            var data = Dataset()
-            let rows = try Row.fetchCursor(db, sql: """
-                SELECT indicator, region, dimensions, period, value FROM observation ORDER BY series_key, period
-                """)
-            var lastKey: (String, String, String)?
-            var key = SeriesKey(indicator: "", region: "")
-            while let row = try rows.next() {
-                let ident: (String, String, String) = (row[0], row[1], row[2])
-                if lastKey.map({ $0 != ident }) ?? true {
-                    key = Self.decodeKey(indicator: ident.0, region: ident.1, dimensions: ident.2)
-                    lastKey = ident
-                }
-                guard let period = Period(row[3] as String) else { continue }
-                data.apply(Observation(key: key, period: period, value: row[4]))
-            }
-            return data
-        }
+        try pool.read { db in try DatasetReader.read(db) }
     }
 
+    /// Reads every stored observation without building anything (for `warnd import --time-load`).
+    func scanObservations() throws {
+        _ = try pool.read { db in try DatasetReader.scan(db) }
+    }
+
+    /// Builds every series whole without a `Dataset` (for `warnd import --time-load`); returns how many.
+    func buildSeries() throws -> Int {
+        try pool.read { db in try DatasetReader.buildSeries(db) }
+    }
+
+    /// Rows and submissions stored, from counters kept in each submission's transaction: O(1), whatever the size.
     func counts() throws -> (observations: Int, submissions: Int) {
         try pool.read { db in
-            (try Int.fetchOne(db, sql: "SELECT count(*) FROM observation") ?? 0,
-                try Int.fetchOne(db, sql: "SELECT count(*) FROM submission") ?? 0)
+            var c: [String: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT name, value FROM counter") { c[row[0]] = row[1] }
+            return (c["observations"] ?? 0, c["submissions"] ?? 0)
         }
     }
 
@@ -198,9 +173,28 @@ final class Store: Sendable {
     func provenance(of key: SeriesKey, period: Period) throws -> (value: Double?, submission: String)? {
         try pool.read { db in
             try Row.fetchOne(db, sql: """
-                SELECT o.value, s.name FROM observation o JOIN submission s ON s.id = o.submission_id
-                WHERE o.series_key = ? AND o.period = ?
-                """, arguments: [Self.encode(key).key, period.description]).map { ($0[0], $0[1]) }
+                SELECT o.value, sub.name FROM series s
+                JOIN observation o ON o.series_id = s.id
+                JOIN submission sub ON sub.id = o.submission_id
+                WHERE s.indicator = ? AND s.region = ? AND s.dimensions = ? AND o.period = ?
+                """, arguments: [key.indicator, key.region, DimensionsJSON.encode(key.dimensions),
+                    StoreSchema.code(period)]).map { ($0[0], $0[1]) }
+        }
+    }
+
+    /// The values of one series and period that later submissions replaced, oldest first, with the submission that
+    /// supplied each and the one that replaced it.
+    func revisions(of key: SeriesKey, period: Period) throws -> [(value: Double?, submission: String, replacedBy: String)] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT r.value, a.name, b.name FROM series s
+                JOIN observation_revision r ON r.series_id = s.id
+                JOIN submission a ON a.id = r.submission_id
+                JOIN submission b ON b.id = r.replaced_by
+                WHERE s.indicator = ? AND s.region = ? AND s.dimensions = ? AND r.period = ?
+                ORDER BY r.rowid
+                """, arguments: [key.indicator, key.region, DimensionsJSON.encode(key.dimensions),
+                    StoreSchema.code(period)]).map { ($0[0], $0[1], $0[2]) }
         }
     }
 

@@ -1,0 +1,23 @@
+/// Why the store cannot be opened or used.
+enum StoreError: Error, CustomStringConvertible {
+    /// Another process holds the store in a way that excludes this one (a bulk import, or a daemon while importing).
+    case inUse(path: String, reason: String)
+    case lockFile(path: String, errno: Int32)
+    /// A series and period came twice in the parts of one submission (see ``Store/accept(parts:name:sha256:receivedAt:format:encoding:)``).
+    case repeatedInSubmission
+    /// The file was stored before, under this name.
+    case duplicate(of: String)
+
+    var description: String {
+        switch self {
+        case .inUse(let path, let reason): return "\(path): \(reason)"
+        case .lockFile(let path, let code): return "\(path): cannot open the lock file: \(String(cString: strerror(code)))"
+        case .repeatedInSubmission: return "a series and period appear twice in the file"
+        case .duplicate(let name): return "already stored as \(name)"
+        }
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif

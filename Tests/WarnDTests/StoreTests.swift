@@ -1,0 +1,176 @@
+import Foundation
+import GRDB
+import Rules
+import Testing
+
+@testable import WarnD
+
+/// The SQLite store: schema v2, its migration from v1, the counters, loading, and provenance.
+@Suite struct StoreTests {
+    private func tempDir() throws -> String {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("warnd-store-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    private let women = SeriesKey(indicator: "women_life_expectancy", region: "渠县")
+    private let girls = SeriesKey(indicator: "x_rate", region: "渠县", dimensions: ["sex": "女", "area": "城\"镇\\\n"])
+
+    @discardableResult
+    private func accept(_ store: Store, _ observations: [Observation], _ name: String) throws -> (rows: Int, series: Set<SeriesKey>) {
+        try store.accept(observations, name: name, sha256: name + "-sha", receivedAt: "2025-01-01T00:00:00Z",
+            format: "csv", encoding: "utf-8")
+    }
+
+    @Test func aV1StoreMigratesKeepingObservationsRevisionsAndProvenance() throws {
+        let path = try tempDir() + "/warnd.sqlite"
+        do {
+            let queue = try DatabaseQueue(path: path)
+            try Store.migrator.migrate(queue, upTo: "v1")
+            let dims = String(decoding: try JSONEncoder.sorted.encode(girls.dimensionMap), as: UTF8.self)
+            try queue.write { db in
+                for (id, name) in [(1, "a.csv"), (2, "b.csv")] {
+                    try db.execute(sql: """
+                        INSERT INTO submission (id, sha256, name, received_at, rows, series, format, encoding)
+                        VALUES (?, ?, ?, '2024-01-01T00:00:00Z', 2, 2, 'csv', 'utf-8')
+                        """, arguments: [id, name + "-sha", name])
+                }
+                let insert = """
+                    INSERT INTO observation (series_key, period, indicator, region, dimensions, value, submission_id,
+                        line, source, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """
+                let wKey = "women_life_expectancy\u{1F}渠县\u{1F}{}"
+                let gKey = "x_rate\u{1F}渠县\u{1F}" + dims
+                try db.execute(sql: insert, arguments: [wKey, "2024", women.indicator, women.region, "{}", 80.5, 2, 2,
+                    "统计局", "修订"])
+                try db.execute(sql: insert, arguments: [gKey, "2024Q3", girls.indicator, girls.region, dims, nil, 1, 3,
+                    nil, nil])
+                try db.execute(sql: insert, arguments: [gKey, "2024-07", girls.indicator, girls.region, dims, 7.5, 1, 4,
+                    nil, nil])
+                try db.execute(sql: """
+                    INSERT INTO observation_revision (series_key, period, value, submission_id, replaced_by)
+                    VALUES (?, '2024', 80.1, 1, 2)
+                    """, arguments: [wKey])
+                try db.execute(sql: "INSERT INTO meta (key, value) VALUES ('last_file', 'b.csv')")
+            }
+        }
+        let store = try Store(path: path)
+        #expect(try store.counts() == (observations: 3, submissions: 2))
+        #expect(try store.provenance(of: women, period: .year(2024)).map { "\($0.value!) \($0.submission)" } == "80.5 b.csv")
+        #expect(try store.provenance(of: girls, period: .month(2024, 7)).map { "\($0.value!) \($0.submission)" } == "7.5 a.csv")
+        #expect(try store.provenance(of: girls, period: .quarter(2024, 3))?.value == nil)
+        #expect(try store.provenance(of: girls, period: .quarter(2024, 3))?.submission == "a.csv")
+        let revisions = try store.revisions(of: women, period: .year(2024))
+        #expect(revisions.map { "\($0.value!) \($0.submission)→\($0.replacedBy)" } == ["80.1 a.csv→b.csv"])
+        #expect(try store.meta("last_file") == "b.csv")
+        let data = try store.loadDataset()
+        #expect(data.series[women]?.points.map(\.value) == [80.5])
+        #expect(data.series[girls]?.points.map(\.period) == [.month(2024, 7)])
+        // A later file finds the migrated series again (same identity, not a second series).
+        try accept(store, [Observation(key: girls, period: .month(2024, 7), value: 8)], "c.csv")
+        #expect(try store.counts().observations == 3)
+        #expect(try store.revisions(of: girls, period: .month(2024, 7)).map(\.replacedBy) == ["c.csv"])
+        let text = try store.pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT period, source, note FROM observation_text WHERE region = '渠县' ORDER BY period")
+                .map { "\($0[0] as String) \($0[1] as String? ?? "-") \($0[2] as String? ?? "-")" }
+        }
+        #expect(text == ["2024 统计局 修订", "2024-07 - -", "2024Q3 - -"])
+    }
+
+    @Test func countsFollowNewRowsAndRevisionsWithoutCounting() throws {
+        let store = try Store(path: try tempDir() + "/warnd.sqlite")
+        #expect(try store.counts() == (observations: 0, submissions: 0))
+        try accept(store, [
+            Observation(key: women, period: .year(2023), value: 80),
+            Observation(key: women, period: .year(2024), value: 81),
+        ], "a.csv")
+        try accept(store, [
+            Observation(key: women, period: .year(2024), value: 81.5),  // a revision
+            Observation(key: girls, period: .year(2024), value: 3),  // new
+        ], "b.csv")
+        let counted = try store.pool.read { db in
+            (try Int.fetchOne(db, sql: "SELECT count(*) FROM observation")!,
+                try Int.fetchOne(db, sql: "SELECT count(*) FROM submission")!,
+                try Int.fetchOne(db, sql: "SELECT count(*) FROM observation_revision")!)
+        }
+        #expect(counted == (3, 2, 1))
+        #expect(try store.counts() == (observations: 3, submissions: 2))
+        #expect(try store.provenance(of: women, period: .year(2024)).map { "\($0.value!) \($0.submission)" } == "81.5 b.csv")
+    }
+
+    @Test func aFailedSubmissionLeavesNothingBehind() throws {
+        let store = try Store(path: try tempDir() + "/warnd.sqlite")
+        try accept(store, [Observation(key: women, period: .year(2024), value: 80)], "a.csv")
+        // The same hash again violates the unique constraint: the whole transaction, counters included, rolls back.
+        #expect(throws: (any Error).self) {
+            try store.accept([Observation(key: girls, period: .year(2024), value: 1)], name: "again", sha256: "a.csv-sha",
+                receivedAt: "x", format: "csv", encoding: "utf-8")
+        }
+        #expect(try store.counts() == (observations: 1, submissions: 1))
+        #expect(try store.loadDataset().series[girls] == nil)
+    }
+
+    @Test func loadDatasetReturnsWhatWasStoredIncludingDimensionsWithEscapes() throws {
+        let store = try Store(path: try tempDir() + "/warnd.sqlite")
+        let observations = [
+            Observation(key: girls, period: .year(2020), value: 1.25),
+            Observation(key: girls, period: .quarter(2020, 2), value: 2),
+            Observation(key: women, period: .month(2021, 11), value: 79),
+            Observation(key: women, period: .year(2022), value: nil),
+        ]
+        try accept(store, observations, "a.csv")
+        let loaded = try store.loadDataset()
+        let expected = Dataset(observations)
+        #expect(loaded.series == expected.series)
+        #expect(loaded.count == 2)
+    }
+
+    @Test func batchedRowsOfNewSeriesAndSingleRowsOfKnownSeriesEndTheSame() throws {
+        let store = try Store(path: try tempDir() + "/warnd.sqlite")
+        // 7 series × 30 years: more than one batch of new rows, and a partial last batch.
+        let keys = (0..<7).map { SeriesKey(indicator: "i\($0)", region: "渠县", dimensions: $0 % 2 == 0 ? [:] : ["sex": "女"]) }
+        let first = keys.flatMap { k in (1990..<2020).map { Observation(key: k, period: .year($0), value: Double($0)) } }
+        try accept(store, first, "a.csv")
+        // Known series: some periods revised, some new; plus one new series.
+        let extra = SeriesKey(indicator: "new", region: "渠县")
+        let second = keys.prefix(3).flatMap { k in (2015..<2025).map { Observation(key: k, period: .year($0), value: -Double($0)) } }
+            + [Observation(key: extra, period: .quarter(2024, 1), value: 1)]
+        try accept(store, second, "b.csv")
+        #expect(try store.counts() == (observations: 7 * 30 + 3 * 5 + 1, submissions: 2))
+        #expect(try store.loadDataset().series == Dataset(first + second).series)
+        #expect(try store.revisions(of: keys[0], period: .year(2016)).map { "\($0.value!) \($0.replacedBy)" } == ["2016.0 b.csv"])
+        #expect(try store.revisions(of: keys[0], period: .year(2021)).isEmpty)
+        #expect(try store.provenance(of: keys[6], period: .year(1990)).map(\.submission) == "a.csv")
+    }
+
+    @Test func dimensionsWrittenByTheV1EncoderDecodeToTheSameKey() throws {
+        for dims in [[:], ["sex": "女"], ["area": "城\"镇\\/x\n\t\u{01}", "sex": "男"]] as [[String: String]] {
+            let v1 = String(decoding: try JSONEncoder.sorted.encode(dims), as: UTF8.self)
+            #expect(DimensionsJSON.decode(v1) == dims, "\(v1)")
+            let v2 = DimensionsJSON.encode(SeriesKey(indicator: "i", region: "r", dimensions: dims).dimensions)
+            #expect(DimensionsJSON.decode(v2) == dims, "\(v2)")
+        }
+    }
+
+    @Test func anExclusiveStoreKeepsOthersOutAndAnOpenStoreKeepsTheImportOut() throws {
+        let path = try tempDir() + "/warnd.sqlite"
+        do {
+            let importing = try Store(path: path, exclusive: true)
+            #expect(throws: StoreError.self) { _ = try Store(path: path) }
+            _ = importing
+        }
+        let daemon = try Store(path: path)
+        let second = try Store(path: path)  // shared: tools and tests may open it beside the daemon
+        #expect(throws: StoreError.self) { _ = try Store(path: path, exclusive: true) }
+        _ = (daemon, second)
+    }
+}
+
+extension JSONEncoder {
+    /// How the v1 store spelled dimensions.
+    static var sorted: JSONEncoder {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return e
+    }
+}
