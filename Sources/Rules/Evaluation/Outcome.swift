@@ -17,7 +17,13 @@ public struct Outcome: Sendable, Hashable {
     public var value: Double?
     /// The target resolved for this series (a relative target becomes absolute).
     public var targetValue: Double?
-    public var forecast: ForecastResult?
+    public var forecast: ForecastResult? {
+        get { forecastBox?.value }
+        set { forecastBox = newValue.map(Box.init) }
+    }
+    /// Boxed: a forecast is ~200 bytes that most outcomes (every other kind) do not have, and a national evaluation
+    /// holds a million outcomes.
+    private var forecastBox: Box?
     public var measures: Measures
     /// Whether the condition holds as of the evaluation period.
     public var holds: Bool
@@ -29,6 +35,13 @@ public struct Outcome: Sendable, Hashable {
     public var points: [Series.Point]
 
     public var id: String { Fingerprint.of(rule: rule.id, key: key) }
+
+    private final class Box: Sendable, Hashable {
+        let value: ForecastResult
+        init(_ value: ForecastResult) { self.value = value }
+        static func == (a: Box, b: Box) -> Bool { a === b || a.value == b.value }
+        func hash(into hasher: inout Hasher) { hasher.combine(value) }
+    }
 
     /// The kind-specific numbers behind a finding.
     public struct Measures: Sendable, Hashable {

@@ -61,13 +61,14 @@ struct EvalCommand: ParsableCommand {
             return
         }
         let time = EvaluationTime(at: at.flatMap { Period($0) }, now: now.flatMap(CivilDate.init) ?? CivilDate.today())
-        let result = Evaluator(ruleSet: ruleSet).evaluate(data, at: time)
+        // Only --explain shows the quiet outcomes; keeping them all costs memory in proportion to the data.
+        let result = Evaluator(ruleSet: ruleSet).evaluate(data, at: time, keeping: explain == nil ? .alerts : .all)
         if timings {
             let t3 = clock.now
             func ms(_ d: Duration) -> String { String(format: "%.1f", Double(d.components.attoseconds) / 1e15 + Double(d.components.seconds) * 1000) }
             let points = data.series.values.reduce(0) { $0 + $1.points.count }
             Terminal.err("timings: rules_ms=\(ms(t1 - t0)) parse_ms=\(ms(t2 - t1)) eval_ms=\(ms(t3 - t2)) "
-                + "rules=\(ruleSet.ruleCount) series=\(data.count) points=\(points) outcomes=\(result.outcomes.count) "
+                + "rules=\(ruleSet.ruleCount) series=\(data.count) points=\(points) outcomes=\(result.checkCount) "
                 + "alerts=\(result.alerts.count)")
         }
         if let explain {
@@ -79,7 +80,7 @@ struct EvalCommand: ParsableCommand {
             print(text, terminator: "")
             return
         }
-        let asOf = time.at ?? data.periods.last
+        let asOf = time.at ?? data.latestPeriod
         switch format {
         case .json:
             let doc = AlertJSON.document(result.alerts, evaluatedAt: time.now.description, at: asOf)
