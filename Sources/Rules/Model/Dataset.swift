@@ -24,25 +24,43 @@ public struct Dataset: Sendable {
     }
 
     public mutating func apply(_ o: Observation) {
+        _ = apply(o, at: nil)
+    }
+
+    /// Files list a series' periods one after another: the dictionary slot of the previous observation's series is
+    /// reused while the key stays the same, which spares hashing the key (strings, often Chinese) per observation.
+    public mutating func apply(_ observations: some Sequence<Observation>) {
+        var last: (key: SeriesKey, slot: [SeriesKey: Series].Index)?
+        for o in observations {
+            if let l = last, l.key == o.key {
+                _ = apply(o, at: l.slot)
+            } else {
+                last = apply(o, at: nil).map { (o.key, $0) }
+            }
+        }
+    }
+
+    /// Applies one observation, at the series' known dictionary slot if given; returns the slot (`nil` when the
+    /// observation created nothing).
+    private mutating func apply(_ o: Observation, at known: [SeriesKey: Series].Index?) -> [SeriesKey: Series].Index? {
         let change: Series.Change
-        if let i = series.index(forKey: o.key) {
+        var slot = known ?? series.index(forKey: o.key)
+        if let i = slot {
             change = series.values[i].set(o.value, at: o.period)
         } else {
-            guard o.value != nil else { return }
+            guard o.value != nil else { return nil }
             var s = Series(key: o.key)
             change = s.set(o.value, at: o.period)
             series[o.key] = s
             insertIntoIndex(o.key)
+            slot = series.index(forKey: o.key)
         }
         switch change {
         case .inserted: countPoint(o.period, by: 1)
         case .removed: countPoint(o.period, by: -1)
         case .replaced, .none: break
         }
-    }
-
-    public mutating func apply(_ observations: some Sequence<Observation>) {
-        for o in observations { apply(o) }
+        return slot
     }
 
     private mutating func insertIntoIndex(_ key: SeriesKey) {

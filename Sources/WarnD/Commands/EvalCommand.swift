@@ -83,8 +83,7 @@ struct EvalCommand: ParsableCommand {
         let asOf = time.at ?? data.latestPeriod
         switch format {
         case .json:
-            let doc = AlertJSON.document(result.alerts, evaluatedAt: time.now.description, at: asOf)
-            FileHandle.standardOutput.write(AlertJSON.encode(doc))
+            Self.writeJSON(result.alerts, evaluatedAt: time.now.description, at: asOf, to: .standardOutput)
             print()
         case .text:
             print(TextReport.render(result, ruleSet: ruleSet, asOf: asOf), terminator: "")
