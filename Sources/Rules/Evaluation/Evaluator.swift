@@ -51,23 +51,20 @@ public struct Evaluator: Sendable {
         _ data: Dataset, at time: EvaluationTime, only keys: Set<SeriesKey>? = nil, keeping retention: Retention = .all
     ) -> Result {
         let units = keys.map { touchedUnits($0) } ?? allUnits()
-        let results = run(units, data: data, time: time, keys: keys, retention: retention)
+        var results = run(units, data: data, time: time, keys: keys, retention: retention)
         var outcomes: [Outcome] = []
-        var alerts: [Alert] = []
-        var alertRanks: [Int] = []
+        outcomes.reserveCapacity(results.reduce(0) { $0 + $1.outcomes.count })
         var checks = 0
         var examined = 0
-        let ranks = ruleRanks(units)
-        outcomes.reserveCapacity(results.reduce(0) { $0 + $1.outcomes.count })
-        for (u, r) in zip(units, results) {
-            outcomes += r.outcomes
-            alerts += r.alerts
-            alertRanks += repeatElement(ranks[u.rule]!, count: r.alerts.count)
-            checks += r.checks
-            examined += r.examined
+        for u in results.indices {
+            outcomes += results[u].outcomes
+            results[u].outcomes = []
+            checks += results[u].checks
+            examined += results[u].examined
         }
-        return Result(time: time, outcomes: outcomes, alerts: Self.ordered(alerts, ranks: alertRanks),
-            seriesCount: data.count, checkCount: checks, examinedCount: examined)
+        let alerts = ordered(results, units: units)
+        return Result(time: time, outcomes: outcomes, alerts: alerts, seriesCount: data.count, checkCount: checks,
+            examinedCount: examined)
     }
 
     // MARK: units of work
@@ -215,17 +212,25 @@ public struct Evaluator: Sendable {
         return ranks
     }
 
-    /// The alerts in ``Alert/ordered(_:_:)`` order, ties in the order given (a stable sort), by sorting indices on
-    /// small keys — the rule's rank, then the series key — instead of moving whole alerts and comparing ids.
-    static func ordered(_ alerts: [Alert], ranks: [Int]) -> [Alert] {
-        var order = Array(alerts.indices)
-        order.sort { a, b in
-            if ranks[a] != ranks[b] { return ranks[a] < ranks[b] }
-            let ka = alerts[a].outcome.key, kb = alerts[b].outcome.key
-            if ka != kb { return ka < kb }
-            return a < b
+    /// The units' alerts in ``Alert/ordered(_:_:)`` order, ties in unit order (as a stable sort of them joined
+    /// would give), copied once: the order is found on (unit, alert) index pairs and small keys — the rule's rank,
+    /// then the series key — instead of moving whole alerts and comparing plan and rule ids.
+    private func ordered(_ results: [UnitResult], units: [Unit]) -> [Alert] {
+        let ranks = ruleRanks(units)
+        var order: [(rank: Int, unit: Int32, alert: Int32)] = []
+        order.reserveCapacity(results.reduce(0) { $0 + $1.alerts.count })
+        for (u, r) in results.enumerated() {
+            let rank = ranks[units[u].rule]!
+            for a in r.alerts.indices { order.append((rank, Int32(u), Int32(a))) }
         }
-        return order.map { alerts[$0] }
+        order.sort { x, y in
+            if x.rank != y.rank { return x.rank < y.rank }
+            let kx = results[Int(x.unit)].alerts[Int(x.alert)].outcome.key
+            let ky = results[Int(y.unit)].alerts[Int(y.alert)].outcome.key
+            if kx != ky { return kx < ky }
+            return (x.unit, x.alert) < (y.unit, y.alert)
+        }
+        return order.map { results[Int($0.unit)].alerts[Int($0.alert)] }
     }
 
     // MARK: alerts

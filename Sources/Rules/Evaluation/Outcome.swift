@@ -24,7 +24,12 @@ public struct Outcome: Sendable, Hashable {
     /// Boxed: a forecast is ~200 bytes that most outcomes (every other kind) do not have, and a national evaluation
     /// holds a million outcomes.
     private var forecastBox: Box?
-    public var measures: Measures
+    public var measures: Measures {
+        get { measuresBox?.value ?? Measures() }
+        set { measuresBox = newValue == Measures() ? nil : MeasuresBox(newValue) }
+    }
+    /// Boxed like the forecast: ~150 bytes, of which an outcome uses one or two fields if any.
+    private var measuresBox: MeasuresBox?
     /// Whether the condition holds as of the evaluation period.
     public var holds: Bool
     /// `nil` when inactive.
@@ -35,6 +40,13 @@ public struct Outcome: Sendable, Hashable {
     public var points: [Series.Point]
 
     public var id: String { Fingerprint.of(rule: rule.id, key: key) }
+
+    private final class MeasuresBox: Sendable, Hashable {
+        let value: Measures
+        init(_ value: Measures) { self.value = value }
+        static func == (a: MeasuresBox, b: MeasuresBox) -> Bool { a === b || a.value == b.value }
+        func hash(into hasher: inout Hasher) { hasher.combine(value) }
+    }
 
     private final class Box: Sendable, Hashable {
         let value: ForecastResult
@@ -65,7 +77,6 @@ public struct Outcome: Sendable, Hashable {
     public init(rule: Rule, key: SeriesKey) {
         self.rule = rule
         self.key = key
-        self.measures = Measures()
         self.holds = false
         self.points = []
     }
