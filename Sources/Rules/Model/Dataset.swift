@@ -12,8 +12,8 @@ public struct Dataset: Sendable {
     public private(set) var series: [SeriesKey: Series] = [:]
     /// indicator → region → the keys of that indicator in that region, in ``SeriesKey`` order.
     private var index: [String: [String: [SeriesKey]]] = [:]
-    /// How many series have a value for each period.
-    private var pointsPerPeriod: [Period: Int] = [:]
+    /// How many series have a value for each period, in period order.
+    private var pointsPerPeriod: [(period: Period, count: Int)] = []
     /// The greatest period with a value in any series; `nil` when there is none.
     public private(set) var latestPeriod: Period?
 
@@ -64,26 +64,25 @@ public struct Dataset: Sendable {
     }
 
     private mutating func insertIntoIndex(_ key: SeriesKey) {
-        var keys = index[key.indicator, default: [:]][key.region, default: []]
-        var lo = 0
-        var hi = keys.count
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            if keys[mid] < key { lo = mid + 1 } else { hi = mid }
-        }
-        keys.insert(key, at: lo)
-        index[key.indicator, default: [:]][key.region] = keys
+        // In place: copying the region's array out and back made every insertion copy it.
+        index[key.indicator, default: [:]][key.region, default: []].insertSorted(key)
     }
 
+    /// A binary search over a sorted array rather than a hash per observation: there are few periods.
     private mutating func countPoint(_ period: Period, by delta: Int) {
-        let n = pointsPerPeriod[period, default: 0] + delta
-        if n > 0 {
-            pointsPerPeriod[period] = n
-            if delta > 0, latestPeriod.map({ $0 < period }) ?? true { latestPeriod = period }
-        } else {
-            pointsPerPeriod[period] = nil
-            if period == latestPeriod { latestPeriod = pointsPerPeriod.keys.max() }
+        var lo = 0
+        var hi = pointsPerPeriod.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if pointsPerPeriod[mid].period < period { lo = mid + 1 } else { hi = mid }
         }
+        if lo < pointsPerPeriod.count, pointsPerPeriod[lo].period == period {
+            pointsPerPeriod[lo].count += delta
+            if pointsPerPeriod[lo].count == 0 { pointsPerPeriod.remove(at: lo) }
+        } else if delta > 0 {
+            pointsPerPeriod.insert((period, delta), at: lo)
+        }
+        latestPeriod = pointsPerPeriod.last?.period
     }
 
     /// Series keys by indicator (derived from the index; kept for callers that want the whole set).
@@ -104,5 +103,18 @@ public struct Dataset: Sendable {
     public var count: Int { series.count }
 
     /// Every distinct period that has a value in any series, ascending.
-    public var periods: [Period] { pointsPerPeriod.keys.sorted() }
+    public var periods: [Period] { pointsPerPeriod.map(\.period) }
+}
+
+extension Array where Element == SeriesKey {
+    /// Inserts a key keeping the array in ``SeriesKey`` order.
+    fileprivate mutating func insertSorted(_ key: SeriesKey) {
+        var lo = 0
+        var hi = count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if self[mid] < key { lo = mid + 1 } else { hi = mid }
+        }
+        insert(key, at: lo)
+    }
 }
