@@ -15,7 +15,16 @@ public struct MessageRenderer: Sendable {
 
     public func render(_ o: Outcome) -> String {
         let template = o.rule.message ?? MessageRenderer.defaultTemplate(for: o)
-        return template.render { value(of: $0, o) }
+        // The loop of MessageTemplate.render(_:) without its closure, which copied the renderer (a plan and an
+        // indicator) per message.
+        var out = ""
+        for part in template.parts {
+            switch part {
+            case .text(let t): out += t
+            case .placeholder(let n): out += value(of: n, o) ?? "—"
+            }
+        }
+        return out
     }
 
     /// The value of every placeholder this outcome can fill.
