@@ -53,7 +53,7 @@ generate() {
     fi
 }
 
-FMT='%-9s %-6s %7s %6s %8s %9s %5s %9s %9s %12s %9s %8s %8s\n'
+FMT='%-9s %-6s %7s %6s %8s %9s %5s %9s %9s %12s %9s %12s %8s %8s %8s\n'
 rows=()
 row() { rows+=("$(printf "$FMT" "$@")"); printf "$FMT" "$@" >&2; }
 
@@ -75,7 +75,7 @@ for n in $SCALES; do
         points=$(field points)
         rps=$(awk -v p="$points" -v ms="$parse" 'BEGIN { printf "%.0f", (ms > 0 ? p / (ms / 1000) : 0) }')
         row "$name" "$layout" "$(field rules)" "$plans" "$(field series)" "$points" "$(du -sm "$out/$layout/data" | cut -f1)" \
-            "$(field rules_ms)" "$parse" "$rps" "$(field eval_ms)" "$WALL" "$RSS"
+            "$(field rules_ms)" "$parse" "$rps" "$(field eval_ms)" "$(field eval_cpu_ms)" "$(field incremental_ms)" "$WALL" "$RSS"
     done
 done
 
@@ -85,20 +85,22 @@ if [ "$PER_COUNTY" != 0 ]; then
     run "$BIN" eval --rules "$out/files/rules" --data "$out/files/data" --now "$NOW" --format json --timings
     plans=$(ls "$out/files/rules" | grep -cv '^indicators' || true)
     percounty=$(printf "$FMT" "c$PER_COUNTY" "files" "$(field rules)" "$plans" "$(field series)" "$(field points)" \
-        "$(du -sm "$out/files/data" | cut -f1)" "$(field rules_ms)" "$(field parse_ms)" "" "$(field eval_ms)" "$WALL" "$RSS")
+        "$(du -sm "$out/files/data" | cut -f1)" "$(field rules_ms)" "$(field parse_ms)" "" "$(field eval_ms)" "$(field eval_cpu_ms)" "$(field incremental_ms)" "$WALL" "$RSS")
 fi
 
 echo
 echo "warnd eval, cold from CSV files, rules layout shared (release build; $(nproc) cores; now=$NOW; load $(cut -d' ' -f1-3 /proc/loadavg))"
-printf "$FMT" scale layout rules plans series rows MB rules_ms parse_ms parse_rows/s eval_ms wall_s rss_MiB
+printf "$FMT" scale layout rules plans series rows MB rules_ms parse_ms parse_rows/s eval_ms eval_cpu_ms incr_ms wall_s rss_MiB
 for r in "${rows[@]}"; do echo "$r"; done
 if [ -n "${percounty:-}" ]; then
     echo
     echo "the same data with the per-county rules layout (two plan files per county): rules_ms is the YAML cost"
-    printf "$FMT" scale layout rules plans series rows MB rules_ms parse_ms parse_rows/s eval_ms wall_s rss_MiB
+    printf "$FMT" scale layout rules plans series rows MB rules_ms parse_ms parse_rows/s eval_ms eval_cpu_ms incr_ms wall_s rss_MiB
     echo "$percounty"
 fi
 echo
 echo "layout: files = one CSV per county, one = a single CSV; rows = observations parsed; parse rows/s includes"
-echo "validation and applying to the dataset; eval_ms = all rules over all series in memory (warm, both cores);"
+echo "validation and applying to the dataset; eval_ms = all rules over all series in memory (warm, both cores),"
+echo "eval_cpu_ms its CPU time (all threads; steadier than eval_ms on a shared machine); incr_ms = an incremental"
+echo "evaluation of one county's series (what the daemon redoes per county file);"
 echo "wall_s = the whole process, cold from the files, including the JSON output; rss_MiB = its peak."
