@@ -16,16 +16,15 @@ public struct Evaluator: Sendable {
     public enum Retention: Sendable {
         /// Every (rule, series) pair looked at, quiet or not (`--explain`, the daemon's incremental path).
         case all
-        /// Only those that became alerts: a national evaluation looks at ≈ 1.7 M pairs, and a caller that only
-        /// lists alerts should not hold them all.
+        /// None: each alert carries its own outcome. A national evaluation looks at ≈ 1.7 M pairs, and a caller
+        /// that only lists alerts should not hold them all.
         case alerts
     }
 
     /// Everything one evaluation found.
     public struct Result: Sendable {
         public var time: EvaluationTime
-        /// Every applicable (rule, series) pair, in rule order; with ``Retention/alerts`` only the pending and
-        /// firing ones.
+        /// Every applicable (rule, series) pair, in rule order; empty with ``Retention/alerts``.
         public var outcomes: [Outcome]
         /// The pending and firing ones, ordered by ``Alert/ordered(_:_:)``.
         public var alerts: [Alert]
@@ -132,7 +131,10 @@ public struct Evaluator: Sendable {
 
     private struct UnitResult: Sendable {
         var outcomes: [Outcome] = []
-        var alerts: [Alert] = []
+        /// The holding outcomes with their ids and messages; made ``Alert``s when ordered, so that the units hold
+        /// these small triples, not a second copy of every alert's plan and indicator, while the ordered array is
+        /// built (the peak of a national evaluation's memory).
+        var alerts: [(outcome: Outcome, id: String, message: String)] = []
         var checks = 0
         var examined = 0
     }
@@ -180,15 +182,10 @@ public struct Evaluator: Sendable {
             time: time, only: keys, examined: &examined)
         var result = UnitResult(checks: outcomes.count, examined: examined)
         let renderer = MessageRenderer(indicator: indicator, plan: plan)
-        let summary = plan.summary
         for o in outcomes where o.state != nil {
-            result.alerts.append(Alert(id: o.id, outcome: o, plan: summary, indicator: indicator,
-                message: renderer.render(o)))
+            result.alerts.append((o, o.id, renderer.render(o)))
         }
-        switch retention {
-        case .all: result.outcomes = outcomes
-        case .alerts: result.outcomes = result.alerts.map(\.outcome)
-        }
+        if retention == .all { result.outcomes = outcomes }
         return result
     }
 
@@ -230,7 +227,19 @@ public struct Evaluator: Sendable {
             if kx != ky { return kx < ky }
             return (x.unit, x.alert) < (y.unit, y.alert)
         }
-        return order.map { results[Int($0.unit)].alerts[Int($0.alert)] }
+        // Each unit's plan summary and indicator, made once (a unit with alerts has its indicator in the catalog).
+        var summaries: [Plan.Summary?] = Array(repeating: nil, count: units.count)
+        var indicators: [Indicator?] = Array(repeating: nil, count: units.count)
+        for (u, r) in results.enumerated() where !r.alerts.isEmpty {
+            let plan = ruleSet.plans[units[u].rule.plan]
+            summaries[u] = plan.summary
+            indicators[u] = ruleSet.catalog[plan.rules[units[u].rule.rule].indicator]
+        }
+        return order.map {
+            let u = Int($0.unit)
+            let a = results[u].alerts[Int($0.alert)]
+            return Alert(id: a.id, outcome: a.outcome, plan: summaries[u]!, indicator: indicators[u]!, message: a.message)
+        }
     }
 
     // MARK: alerts
