@@ -142,6 +142,24 @@ import Testing
         #expect(Self.evaluate(data).examinedCount > 100 * mmr.examinedCount)
     }
 
+    @Test func incrementalTrackingResolvesOnlyThePairsLookedAt() throws {
+        var data = Dataset(Self.observations)
+        var tracker = AlertTracker()
+        _ = tracker.apply(Self.evaluate(data), complete: true, now: "t0")
+        let breach = { (region: String) in Fingerprint.of(rule: "b-women-breach", key: SeriesKey(indicator: "mmr", region: region)) }
+        // 县1001 and 县1002 breach ≤ 15 in their latest year; both get a good value, but only 县1001's file arrives.
+        for region in ["县1001", "县1002"] { #expect(tracker.records[breach(region)]?.state == .firing) }
+        for region in ["县1001", "县1002"] {
+            data.apply(Observation(key: SeriesKey(indicator: "mmr", region: region), period: .year(2024), value: 10))
+        }
+        let touched: Set = [SeriesKey(indicator: "mmr", region: "县1001")]
+        let (transitions, _) = tracker.apply(Self.evaluate(data, only: touched), complete: false, now: "t1")
+        #expect(tracker.records[breach("县1001")]?.state == .resolved)
+        #expect(tracker.records[breach("县1002")]?.state == .firing, "not looked at: unchanged until its own file")
+        #expect(transitions.allSatisfy { $0.record.key.region == "县1001" })
+        #expect(transitions.contains { $0.record.id == breach("县1001") && $0.change == .resolved })
+    }
+
     @Test func latestPeriodFollowsEveryApply() {
         var data = Dataset()
         #expect(data.latestPeriod == nil)

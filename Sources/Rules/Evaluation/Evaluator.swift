@@ -35,6 +35,8 @@ public struct Evaluator: Sendable {
         /// its indicator, then skips those its selector does not match): what an evaluation costs, and what pins
         /// that an incremental one reads only the touched regions.
         public var examinedCount: Int
+        /// Which outcomes ``outcomes`` holds.
+        public var retention: Retention = .all
     }
 
     /// Evaluates every rule, or only the series in `keys` (incremental evaluation after a submission: a `gap`
@@ -63,7 +65,7 @@ public struct Evaluator: Sendable {
         }
         let alerts = ordered(results, units: units)
         return Result(time: time, outcomes: outcomes, alerts: alerts, seriesCount: data.count, checkCount: checks,
-            examinedCount: examined)
+            examinedCount: examined, retention: retention)
     }
 
     // MARK: units of work
