@@ -88,9 +88,13 @@ public struct AlertTracker: Sendable {
             changed.append(record)
             if newState == .firing { transitions.append(Transition(change: .firing, record: record, alert: alert)) }
         }
-        let looked = complete ? nil : Set(result.outcomes.map(\.id))
-        for (id, old) in records where old.state != .resolved && !seen.contains(id) {
-            if let looked, !looked.contains(id) { continue }
+        // An incremental evaluation can only resolve the pairs it looked at: visit those, not every record (a
+        // national deployment keeps ≈ 500 000, and the daemon applies one evaluation per submitted file).
+        precondition(complete || result.retention == .all, "an incremental evaluation must keep its outcomes")
+        let candidates: [String] = complete ? Array(records.keys) : result.outcomes.map(\.id)
+        for id in candidates where !seen.contains(id) {
+            guard let old = records[id], old.state != .resolved else { continue }
+            seen.insert(id)
             if old.state == .firing {
                 var r = old
                 r.state = .resolved

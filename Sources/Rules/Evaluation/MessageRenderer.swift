@@ -14,78 +14,107 @@ public struct MessageRenderer: Sendable {
     }
 
     public func render(_ o: Outcome) -> String {
-        let values = placeholders(o)
-        if let template = o.rule.message { return template.render(values) }
-        return MessageRenderer.defaultTemplate(for: o).render(values)
+        let template = o.rule.message ?? MessageRenderer.defaultTemplate(for: o)
+        // The loop of MessageTemplate.render(_:) without its closure, which copied the renderer (a plan and an
+        // indicator) per message.
+        var out = ""
+        for part in template.parts {
+            switch part {
+            case .text(let t): out += t
+            case .placeholder(let n): out += value(of: n, o) ?? "—"
+            }
+        }
+        return out
     }
 
     /// The value of every placeholder this outcome can fill.
     public func placeholders(_ o: Outcome) -> [String: String] {
-        var v: [String: String] = [
-            "indicator_name": indicator.name,
-            "indicator": indicator.id,
-            "region": o.key.region,
-            "dimensions": o.key.dimensions.isEmpty ? "" : "，" + o.key.dimensions.map(\.value).joined(separator: "，"),
-            "unit": Self.unitSuffix(indicator.unit),
-            "plan": plan.title,
-            "rule": o.rule.id,
-        ]
-        if let d = o.rule.department { v["department"] = d }
-        if let p = o.period { v["period"] = Self.chinese(p) }
-        if let x = o.value { v["value"] = quantity(x) }
-        if let target = o.rule.target {
-            v["target_year"] = String(target.year)
-            if let tv = o.targetValue { v["target"] = targetText(target, tv) }
+        var v: [String: String] = [:]
+        for name in MessageTemplate.placeholders {
+            if let x = value(of: name, o) { v[name] = x }
         }
-        if let f = o.forecast {
-            if let x = f.value { v["forecast"] = quantity(x) }
-            if let x = f.lower { v["lower"] = quantity(x) }
-            if let x = f.upper { v["upper"] = quantity(x) }
-            if let l = f.level { v["level"] = Self.percent(l) }
-            if let p = f.pMeet { v["p_meet"] = Self.probability(p) }
-            if let q = f.progressRatio { v["progress_ratio"] = Self.number(q) }
-            v["status"] = f.status.chinese
-            if let y = f.reachYear { v["reach_year"] = String(y) }
-        }
-        let m = o.measures
-        if let c = m.change { v["change"] = (c > 0 ? "+" : "") + difference(c) }
-        if let g = m.gap { v["gap"] = difference(g) }
-        if let s = m.slope { v["slope"] = (s > 0 ? "+" : "") + difference(s) }
-        if let d = m.due { v["due"] = d.chinese }
-        if let w = m.window { v["window"] = String(w) }
-        if let e = m.expected { v["expected"] = quantity(e) }
         return v
     }
 
+    /// The value of one placeholder, `nil` when this outcome has none.
+    func value(of name: String, _ o: Outcome) -> String? {
+        switch name {
+        case "indicator_name": return indicator.name
+        case "indicator": return indicator.id
+        case "region": return o.key.region
+        case "dimensions":
+            return o.key.dimensions.isEmpty ? "" : "，" + o.key.dimensions.map(\.value).joined(separator: "，")
+        case "unit": return Self.unitSuffix(indicator.unit)
+        case "plan": return plan.title
+        case "rule": return o.rule.id
+        case "department": return o.rule.department
+        case "period": return o.period.map(Self.chinese)
+        case "value": return o.value.map(quantity)
+        case "target_year": return o.rule.target.map { String($0.year) }
+        case "target":
+            guard let target = o.rule.target, let tv = o.targetValue else { return nil }
+            return targetText(target, tv)
+        case "forecast": return o.forecast?.value.map(quantity)
+        case "lower": return o.forecast?.lower.map(quantity)
+        case "upper": return o.forecast?.upper.map(quantity)
+        case "level": return o.forecast?.level.map(Self.percent)
+        case "p_meet": return o.forecast?.pMeet.map(Self.probability)
+        case "progress_ratio": return o.forecast?.progressRatio.map(Self.number)
+        case "status": return o.forecast?.status.chinese
+        case "reach_year": return o.forecast?.reachYear.map { String($0) }
+        case "change": return o.measures.change.map { c in (c > 0 ? "+" : "") + difference(c) }
+        case "gap": return o.measures.gap.map(difference)
+        case "slope": return o.measures.slope.map { s in (s > 0 ? "+" : "") + difference(s) }
+        case "due": return o.measures.due?.chinese
+        case "window": return o.measures.window.map { String($0) }
+        case "expected": return o.measures.expected.map(quantity)
+        default: return nil
+        }
+    }
+
+    /// The built-in sentences, parsed once: parsing one per alert was a visible share of a national evaluation.
+    private enum Defaults {
+        static let subject: [MessageTemplate.Part] = [
+            .placeholder("indicator_name"), .text("（"), .placeholder("region"), .placeholder("dimensions"), .text("）"),
+        ]
+        static func make(_ rest: String) -> MessageTemplate {
+            // The defaults use only known placeholders.
+            try! MessageTemplate("{indicator_name}（{region}{dimensions}）" + rest)
+        }
+        static let breach = make("{period}为{value}，未达到{target}的目标")
+        static let forecastMissed = make("{target_year}年为{value}，未实现{target}的目标")
+        static let forecastReach = make("预计{target_year}年为{forecast}，未达到{target}的目标，达标概率{p_meet}，按当前趋势预计{reach_year}年达标")
+        static let forecastNoReach = make("预计{target_year}年为{forecast}，未达到{target}的目标，达标概率{p_meet}，按当前趋势难以达标")
+        static let trajectory = make("{period}为{value}，落后于{target_year}年达到{target}的进度（按进度应为{expected}）")
+        static let fluctuation = make("{period}为{value}，较上期年均变化{change}，波动较大")
+        static let directionUp = make("近{window}期年均变化{slope}，与逐步提高的目标方向相反")
+        static let directionDown = make("近{window}期年均变化{slope}，与逐步下降的目标方向相反")
+        static let stale = make("{period}数据应于{due}前报送，至今未报送")
+    }
+
     static func defaultTemplate(for o: Outcome) -> MessageTemplate {
-        let subject = "{indicator_name}（{region}{dimensions}）"
-        let text: String
         switch o.rule.kind {
         case .breach:
-            text = subject + "{period}为{value}，未达到{target}的目标"
+            return Defaults.breach
         case .forecast:
-            if let f = o.forecast, f.status == .missed {
-                text = subject + "{target_year}年为{value}，未实现{target}的目标"
-            } else if o.forecast?.reachYear != nil {
-                text = subject + "预计{target_year}年为{forecast}，未达到{target}的目标，达标概率{p_meet}，按当前趋势预计{reach_year}年达标"
-            } else {
-                text = subject + "预计{target_year}年为{forecast}，未达到{target}的目标，达标概率{p_meet}，按当前趋势难以达标"
-            }
+            if let f = o.forecast, f.status == .missed { return Defaults.forecastMissed }
+            return o.forecast?.reachYear != nil ? Defaults.forecastReach : Defaults.forecastNoReach
         case .trajectory:
-            text = subject + "{period}为{value}，落后于{target_year}年达到{target}的进度（按进度应为{expected}）"
+            return Defaults.trajectory
         case .fluctuation:
-            text = subject + "{period}为{value}，较上期年均变化{change}，波动较大"
+            return Defaults.fluctuation
         case .direction(let p):
-            let want = p.up ? "提高" : "下降"
-            text = subject + "近{window}期年均变化{slope}，与逐步\(want)的目标方向相反"
+            return p.up ? Defaults.directionUp : Defaults.directionDown
         case .gap(let p):
+            // The sides' names are the rule's own text, not placeholders: built from parts, never re-parsed.
             let phrase = o.measures.slope.map { $0 >= 0 } == true ? "未见缩小" : "超出允许范围"
-            text = subject + "\(p.between.0)与\(p.between.1)差距{period}为{gap}，\(phrase)"
+            return MessageTemplate(parts: Defaults.subject + [
+                .text("\(p.between.0)与\(p.between.1)差距"), .placeholder("period"), .text("为"), .placeholder("gap"),
+                .text("，\(phrase)"),
+            ])
         case .stale:
-            text = subject + "{period}数据应于{due}前报送，至今未报送"
+            return Defaults.stale
         }
-        // The defaults use only known placeholders.
-        return try! MessageTemplate(text)
     }
 
     /// A number with its unit as Chinese text writes it: 13.2/10万, 95%, 82.3岁.
@@ -118,6 +147,17 @@ public struct MessageRenderer: Sendable {
     public static func number(_ x: Double) -> String {
         if x.isNaN { return "—" }
         if x.isInfinite { return x > 0 ? "∞" : "-∞" }
+        // Most values are far from a rounding boundary: integer arithmetic gives `%.2f`'s digits without
+        // Foundation's formatter, which was a third of a national evaluation (every alert's message has numbers).
+        if let hundredths = roundedUnambiguously(x * 100) {
+            let n = hundredths.magnitude
+            if n == 0 { return "0" }
+            var s = x < 0 ? "-" : ""
+            s += String(n / 100)
+            let f = n % 100
+            if f != 0 { s += f % 10 == 0 ? "." + String(f / 10) : (f < 10 ? ".0" : ".") + String(f) }
+            return s
+        }
         var s = String(format: "%.2f", x)
         while s.contains(".") && (s.hasSuffix("0") || s.hasSuffix(".")) { s.removeLast() }
         return s == "-0" ? "0" : s
@@ -125,7 +165,19 @@ public struct MessageRenderer: Sendable {
 
     /// A probability as a whole percentage: 0.31 → 31%.
     public static func percent(_ p: Double) -> String {
-        String(format: "%.0f%%", p * 100)
+        if p >= 0, let n = roundedUnambiguously(p * 100) { return String(n) + "%" }
+        return String(format: "%.0f%%", p * 100)
+    }
+
+    /// `y` rounded to the nearest integer, when that is certainly what `printf` gives for the exact product `y`
+    /// was computed from: `nil` near a .5 boundary, where the product's own rounding error (≤ 1 ulp) or `printf`'s
+    /// ties-to-even could decide, and for huge values — the callers then ask `String(format:)`.
+    static func roundedUnambiguously(_ y: Double) -> Int? {
+        guard abs(y) < 1e12 else { return nil }
+        let r = y.rounded()
+        let tolerance = Swift.max(1e-9, abs(y) * 1e-13)
+        guard abs(abs(y - r) - 0.5) > tolerance else { return nil }
+        return Int(r)
     }
 
     /// A probability for a reader: whole percentages, but never "0%" or "100%" for what is merely unlikely or

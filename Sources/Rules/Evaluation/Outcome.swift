@@ -17,8 +17,19 @@ public struct Outcome: Sendable, Hashable {
     public var value: Double?
     /// The target resolved for this series (a relative target becomes absolute).
     public var targetValue: Double?
-    public var forecast: ForecastResult?
-    public var measures: Measures
+    public var forecast: ForecastResult? {
+        get { forecastBox?.value }
+        set { forecastBox = newValue.map(Box.init) }
+    }
+    /// Boxed: a forecast is ~200 bytes that most outcomes (every other kind) do not have, and a national evaluation
+    /// holds a million outcomes.
+    private var forecastBox: Box?
+    public var measures: Measures {
+        get { measuresBox?.value ?? Measures() }
+        set { measuresBox = newValue == Measures() ? nil : MeasuresBox(newValue) }
+    }
+    /// Boxed like the forecast: ~150 bytes, of which an outcome uses one or two fields if any.
+    private var measuresBox: MeasuresBox?
     /// Whether the condition holds as of the evaluation period.
     public var holds: Bool
     /// `nil` when inactive.
@@ -29,6 +40,20 @@ public struct Outcome: Sendable, Hashable {
     public var points: [Series.Point]
 
     public var id: String { Fingerprint.of(rule: rule.id, key: key) }
+
+    private final class MeasuresBox: Sendable, Hashable {
+        let value: Measures
+        init(_ value: Measures) { self.value = value }
+        static func == (a: MeasuresBox, b: MeasuresBox) -> Bool { a === b || a.value == b.value }
+        func hash(into hasher: inout Hasher) { hasher.combine(value) }
+    }
+
+    private final class Box: Sendable, Hashable {
+        let value: ForecastResult
+        init(_ value: ForecastResult) { self.value = value }
+        static func == (a: Box, b: Box) -> Bool { a === b || a.value == b.value }
+        func hash(into hasher: inout Hasher) { hasher.combine(value) }
+    }
 
     /// The kind-specific numbers behind a finding.
     public struct Measures: Sendable, Hashable {
@@ -52,7 +77,6 @@ public struct Outcome: Sendable, Hashable {
     public init(rule: Rule, key: SeriesKey) {
         self.rule = rule
         self.key = key
-        self.measures = Measures()
         self.holds = false
         self.points = []
     }

@@ -1,11 +1,34 @@
 import Foundation
 
 /// Applies one rule to one series "as of" a period: the semantics of each rule kind (see `docs/rules.md`).
+///
+/// It keeps only the plan's years and the indicator's bounds, not the whole plan and indicator: the judge is copied
+/// into a closure per series, and copying a `Plan` retained a dozen strings and arrays each time.
 struct SeriesJudge: Sendable {
     let rule: Rule
-    let plan: Plan
-    let indicator: Indicator
+    let plan: Years
+    let indicator: Bounds
     let time: EvaluationTime
+
+    struct Years: Sendable {
+        var baselineYear: Int
+        var targetYear: Int
+    }
+
+    struct Bounds: Sendable {
+        var bounds: ClosedRange<Double>?
+        func clamp(_ value: Double) -> Double {
+            guard let b = bounds else { return value }
+            return min(max(value, b.lowerBound), b.upperBound)
+        }
+    }
+
+    init(rule: Rule, plan: Plan, indicator: Indicator, time: EvaluationTime) {
+        self.rule = rule
+        self.plan = Years(baselineYear: plan.baselineYear, targetYear: plan.targetYear)
+        self.indicator = Bounds(bounds: indicator.bounds)
+        self.time = time
+    }
 
     /// Runs `find` as of the evaluation period and, when `for_periods` asks for it, as of each of the series'
     /// preceding periods: firing only when the condition held at all of the last N, pending when only lately.

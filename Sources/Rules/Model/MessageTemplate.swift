@@ -61,14 +61,44 @@ public struct MessageTemplate: Sendable, Hashable {
         self.source = source
     }
 
+    /// A template already split into parts (the built-in defaults, whose placeholders are known to be valid).
+    init(parts: [Part]) {
+        self.parts = parts
+        self.source = parts.map { p in
+            switch p {
+            case .text(let t): return t.replacingBraces()
+            case .placeholder(let n): return "{" + n + "}"
+            }
+        }.joined()
+    }
+
     /// Fills the placeholders; a value that is not known for this alert renders as `—`.
     public func render(_ values: [String: String]) -> String {
+        render { values[$0] }
+    }
+
+    /// Fills the placeholders from a function, asked only for the names the template uses: an alert's message
+    /// needs a handful of its two dozen values, and formatting them all was much of the cost of an evaluation.
+    public func render(_ value: (String) -> String?) -> String {
         var out = ""
         for p in parts {
             switch p {
             case .text(let t): out += t
-            case .placeholder(let n): out += values[n] ?? "—"
+            case .placeholder(let n): out += value(n) ?? "—"
             }
+        }
+        return out
+    }
+}
+
+extension String {
+    /// Doubles literal braces, the escape ``MessageTemplate/init(_:)`` reads back.
+    fileprivate func replacingBraces() -> String {
+        guard contains(where: { $0 == "{" || $0 == "}" }) else { return self }
+        var out = ""
+        for c in self {
+            if c == "{" || c == "}" { out.append(c) }
+            out.append(c)
         }
         return out
     }

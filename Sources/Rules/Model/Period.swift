@@ -8,10 +8,15 @@ public struct Period: Hashable, Comparable, Sendable, CustomStringConvertible {
         case year, quarter, month
     }
 
-    public let year: Int
-    /// 1–4 for a quarter, 1–12 for a month, 0 for a year.
-    public let sub: Int
+    /// Stored narrow: a dataset holds one period per observation (millions at national scale, issue 4), and
+    /// 8 bytes instead of 24 halve a series' points.
+    private let storedYear: Int32
+    private let storedSub: UInt8
     public let granularity: Granularity
+
+    public var year: Int { Int(storedYear) }
+    /// 1–4 for a quarter, 1–12 for a month, 0 for a year.
+    public var sub: Int { Int(storedSub) }
 
     public static func year(_ year: Int) -> Period { Period(year: year, sub: 0, granularity: .year) }
     public static func quarter(_ year: Int, _ q: Int) -> Period { Period(year: year, sub: q, granularity: .quarter) }
@@ -75,8 +80,9 @@ public struct Period: Hashable, Comparable, Sendable, CustomStringConvertible {
     }
 
     init(year: Int, sub: Int, granularity: Granularity) {
-        self.year = year
-        self.sub = sub
+        // Callers pass a year of `validYears` or a computed neighbour of one, and a sub-period of 0–12.
+        self.storedYear = Int32(clamping: year)
+        self.storedSub = UInt8(clamping: sub)
         self.granularity = granularity
     }
 }

@@ -20,13 +20,30 @@ public struct Series: Sendable, Hashable {
 
     /// Sets the value for a period; a later value for the same period replaces the earlier one (a revision), and
     /// `nil` ("not reported") removes it.
-    public mutating func set(_ value: Double?, at period: Period) {
+    @discardableResult
+    public mutating func set(_ value: Double?, at period: Period) -> Change {
         let i = insertionIndex(of: period)
         if i < points.count, points[i].period == period {
-            if let value { points[i].value = value } else { points.remove(at: i) }
+            if let value {
+                points[i].value = value
+                return .replaced
+            }
+            points.remove(at: i)
+            return .removed
         } else if let value {
+            if i == points.count, points.capacity == points.count {
+                // Series grow by one period at a time; reserving a few years at once spares regrowing per point.
+                points.reserveCapacity(Swift.max(4, points.count + points.count / 2))
+            }
             points.insert(Point(period: period, value: value), at: i)
+            return .inserted
         }
+        return .none
+    }
+
+    /// What ``set(_:at:)`` did to the points: a ``Dataset`` counts points per period from it.
+    public enum Change: Sendable {
+        case inserted, replaced, removed, none
     }
 
     /// The points with a period at or before `period` — what was known "as of" then.

@@ -30,15 +30,18 @@ struct DataOptions: ParsableArguments {
     func load(catalog: IndicatorCatalog, regions: Set<String>?) throws -> Dataset {
         var dataset = Dataset()
         var failed = 0
+        let parser = ObservationParser(catalog: catalog, regions: regions)
         for file in try files() {
-            guard let bytes = FileManager.default.contents(atPath: file) else {
+            // One file's bytes and observations at a time, dropped before the next: only the dataset grows.
+            guard let bytes = FileManager.default.contents(atPath: file).map({ [UInt8]($0) }) else {
                 Terminal.err("\(file): error: cannot read the file")
                 failed += 1
                 continue
             }
-            let parsed = ObservationParser(catalog: catalog, regions: regions).parse([UInt8](bytes), file: file)
+            let parsed = parser.parse(bytes, file: file)
             if parsed.errors.isEmpty {
-                dataset.apply(parsed.observations)
+                // Once a file failed nothing is evaluated: the others are only checked.
+                if failed == 0 { dataset.apply(parsed.observations) }
             } else {
                 for e in parsed.errors { Terminal.err(e.description) }
                 failed += 1

@@ -1,0 +1,185 @@
+import Testing
+
+@testable import Rules
+
+/// How the evaluator splits and restricts its work (issue 4): a full evaluation split into units of (rule, run of
+/// regions) over both cores gives the same outcomes and alerts as rule after rule, and an incremental one gives
+/// exactly the full one's outcomes for the touched keys, reading only the touched regions.
+@Suite struct EvaluatorIncrementalTests {
+    static let catalog = IndicatorCatalog([
+        Indicator(id: "mmr", name: "孕产妇死亡率", unit: "1/10万", better: .down, bounds: 0...100_000),
+        Indicator(id: "screening", name: "宫颈癌筛查率", unit: "%", better: .up, bounds: 0...100),
+    ])
+
+    /// More regions than one unit of work holds, so every rule is split.
+    static let regions = (1...300).map { "县" + String(1000 + $0) }
+    static let now = CivilDate(year: 2025, month: 7, day: 1)
+
+    /// Two plans listing every region (the shared layout) and one plan per region for a few (the per-county
+    /// layout), with a rule of each shape: one series, a selector, a gap pair and a stale region.
+    static var ruleSet: RuleSet {
+        func rules(_ plan: String) -> [Rule] {
+            [
+                Rule(id: "\(plan)-breach", plan: plan, indicator: "mmr", kind: .breach,
+                    target: Target(comparison: .lessOrEqual, value: .absolute(15), year: 2030, scope: .everyYear),
+                    severity: .critical),
+                Rule(id: "\(plan)-rural", plan: plan, indicator: "screening",
+                    kind: .fluctuation(FluctuationParameters(absolute: 4)), selector: ["area": "农村"], severity: .info),
+                Rule(id: "\(plan)-gap", plan: plan, indicator: "screening",
+                    kind: .gap(GapParameters(dimension: "area", between: ("城镇", "农村"), max: 6))),
+                Rule(id: "\(plan)-stale", plan: plan, indicator: "mmr", kind: .stale(StaleParameters())),
+            ]
+        }
+        var plans = [
+            Plan(id: "b-women", title: "妇女", regions: regions, baselineYear: 2020, targetYear: 2030, rules: rules("b-women")),
+            Plan(id: "a-children", title: "儿童", regions: regions.reversed(), baselineYear: 2020, targetYear: 2030,
+                rules: rules("a-children")),
+        ]
+        for r in regions.prefix(5) {
+            plans.append(Plan(id: "c-\(r)", title: r, regions: [r], baselineYear: 2020, targetYear: 2030, rules: rules("c-\(r)")))
+        }
+        return RuleSet(catalog: catalog, plans: plans)
+    }
+
+    /// Deterministic values that make some rules fire in some regions and not in others; some regions lack a
+    /// breakdown or the latest year.
+    static var observations: [Observation] {
+        var out: [Observation] = []
+        for (n, r) in regions.enumerated() {
+            let lastYear = n % 7 == 0 ? 2023 : 2024
+            for y in 2020...lastYear {
+                let v = 10 + Double((n * 7 + y * 3) % 11)
+                out.append(Observation(key: SeriesKey(indicator: "mmr", region: r), period: .year(y), value: v))
+                out.append(Observation(key: SeriesKey(indicator: "screening", region: r, dimensions: ["area": "城镇"]),
+                    period: .year(y), value: 80 + Double((n + y) % 5)))
+                if n % 5 != 0 {
+                    out.append(Observation(key: SeriesKey(indicator: "screening", region: r, dimensions: ["area": "农村"]),
+                        period: .year(y), value: 70 + Double((n * y) % 9)))
+                }
+            }
+        }
+        return out
+    }
+
+    static func evaluate(_ data: Dataset, only keys: Set<SeriesKey>? = nil) -> Evaluator.Result {
+        Evaluator(ruleSet: ruleSet).evaluate(data, at: EvaluationTime(now: now), only: keys)
+    }
+
+    @Test func splitFullEvaluationEqualsRuleAfterRule() {
+        let set = Self.ruleSet
+        let data = Dataset(Self.observations)
+        let evaluator = Evaluator(ruleSet: set)
+        let time = EvaluationTime(now: Self.now)
+        var outcomes: [Outcome] = []
+        for plan in set.plans {
+            for rule in plan.rules { outcomes += evaluator.outcomes(of: rule, plan: plan, data: data, time: time) }
+        }
+        let alerts = outcomes.compactMap { evaluator.alert(for: $0) }.sorted(by: Alert.ordered)
+        let result = evaluator.evaluate(data, at: time)
+        #expect(result.outcomes.count > 2 * Self.regions.count * 4 - 600, "every rule over every region")
+        #expect(result.outcomes == outcomes ? true : false)
+        #expect(result.alerts == alerts ? true : false)
+        #expect(Set(result.alerts.map { $0.rule.kind.name }) == [.breach, .fluctuation, .gap, .stale],
+            "every kind fires somewhere, or the comparison proves little")
+        let lean = evaluator.evaluate(data, at: time, keeping: .alerts)
+        #expect(lean.alerts == alerts ? true : false)
+        #expect(lean.outcomes.isEmpty, "each alert carries its outcome")
+        #expect(lean.checkCount == outcomes.count)
+    }
+
+    /// The full evaluation's outcomes that an incremental evaluation of `keys` must redo: a series' own rules, a
+    /// gap pair with either side touched, a stale region with any series of the indicator touched.
+    static func restricted(_ result: Evaluator.Result, to keys: Set<SeriesKey>) -> [Outcome] {
+        result.outcomes.filter { o in
+            switch o.rule.kind {
+            case .stale:
+                return keys.contains { $0.indicator == o.key.indicator && $0.region == o.key.region }
+            case .gap(let p):
+                return keys.contains { k in
+                    k.indicator == o.key.indicator && k.region == o.key.region
+                        && [p.between.0, p.between.1].contains(k.value(of: p.dimension) ?? "")
+                        && k.removing(dimension: p.dimension) == o.key
+                }
+            default:
+                return keys.contains(o.key)
+            }
+        }
+    }
+
+    @Test(arguments: [
+        [SeriesKey(indicator: "mmr", region: "县1003")],
+        [SeriesKey(indicator: "screening", region: "县1002", dimensions: ["area": "城镇"])],
+        [SeriesKey(indicator: "screening", region: "县1200", dimensions: ["area": "农村"]),
+            SeriesKey(indicator: "mmr", region: "县1001"), SeriesKey(indicator: "mmr", region: "县1299")],
+        // A key no series has yet: its stale rules still look at the region.
+        [SeriesKey(indicator: "mmr", region: "县1004", dimensions: ["area": "农村"])],
+    ])
+    func incrementalEvaluationEqualsTheFullOneRestrictedToTheTouchedKeys(_ touched: [SeriesKey]) {
+        let data = Dataset(Self.observations)
+        let keys = Set(touched)
+        let full = Self.evaluate(data)
+        let incremental = Self.evaluate(data, only: keys)
+        let expected = Self.restricted(full, to: keys)
+        #expect(!expected.isEmpty)
+        #expect(incremental.outcomes == expected)
+        let ids = Set(expected.map(\.id))
+        #expect(incremental.alerts == full.alerts.filter { ids.contains($0.id) })
+    }
+
+    @Test func incrementalEvaluationReadsOnlyTheTouchedRegions() {
+        let data = Dataset(Self.observations)
+        let touched = SeriesKey(indicator: "screening", region: "县1002", dimensions: ["area": "农村"])
+        let result = Self.evaluate(data, only: [touched])
+        // 县1002 is in both shared plans and has its own plan: 3 plans × 2 rules of `screening` (the fluctuation
+        // and the gap), each reading the region's 2 screening series — and nothing of the other 299 regions.
+        #expect(result.examinedCount == 3 * 2 * 2)
+        #expect(result.outcomes.map(\.rule.id) == [
+            "b-women-rural", "b-women-gap", "a-children-rural", "a-children-gap", "c-县1002-rural", "c-县1002-gap",
+        ])
+        // A region only the shared plans list: 2 plans × the breach and the stale rule, 1 series each.
+        let mmr = Self.evaluate(data, only: [SeriesKey(indicator: "mmr", region: "县1100")])
+        #expect(mmr.examinedCount == 2 * 2 * 1)
+        #expect(Self.evaluate(data).examinedCount > 100 * mmr.examinedCount)
+    }
+
+    @Test func incrementalTrackingResolvesOnlyThePairsLookedAt() throws {
+        var data = Dataset(Self.observations)
+        var tracker = AlertTracker()
+        _ = tracker.apply(Self.evaluate(data), complete: true, now: "t0")
+        let breach = { (region: String) in Fingerprint.of(rule: "b-women-breach", key: SeriesKey(indicator: "mmr", region: region)) }
+        // 县1001 and 县1002 breach ≤ 15 in their latest year; both get a good value, but only 县1001's file arrives.
+        for region in ["县1001", "县1002"] { #expect(tracker.records[breach(region)]?.state == .firing) }
+        for region in ["县1001", "县1002"] {
+            data.apply(Observation(key: SeriesKey(indicator: "mmr", region: region), period: .year(2024), value: 10))
+        }
+        let touched: Set = [SeriesKey(indicator: "mmr", region: "县1001")]
+        let (transitions, _) = tracker.apply(Self.evaluate(data, only: touched), complete: false, now: "t1")
+        #expect(tracker.records[breach("县1001")]?.state == .resolved)
+        #expect(tracker.records[breach("县1002")]?.state == .firing, "not looked at: unchanged until its own file")
+        #expect(transitions.allSatisfy { $0.record.key.region == "县1001" })
+        #expect(transitions.contains { $0.record.id == breach("县1001") && $0.change == .resolved })
+    }
+
+    @Test func latestPeriodFollowsEveryApply() {
+        var data = Dataset()
+        #expect(data.latestPeriod == nil)
+        let a = SeriesKey(indicator: "mmr", region: "县1001")
+        let b = SeriesKey(indicator: "mmr", region: "县1002")
+        data.apply(Observation(key: a, period: .year(2023), value: 12))
+        data.apply(Observation(key: b, period: .year(2024), value: 11))
+        data.apply(Observation(key: a, period: .quarter(2024, 2), value: 3))
+        #expect(data.latestPeriod == .quarter(2024, 2))
+        #expect(data.periods == [.year(2023), .year(2024), .quarter(2024, 2)])
+        // A revision to "not reported" removes the point; the latest period falls back to the next one with a value.
+        data.apply(Observation(key: a, period: .quarter(2024, 2), value: nil))
+        #expect(data.latestPeriod == .year(2024))
+        data.apply(Observation(key: b, period: .year(2024), value: 10))
+        data.apply(Observation(key: b, period: .year(2024), value: nil))
+        #expect(data.latestPeriod == .year(2023))
+        #expect(data.periods == [.year(2023)])
+        // The same as walking every point.
+        let walked = Set(data.series.values.flatMap { $0.points.map(\.period) }).sorted()
+        #expect(data.periods == walked)
+        #expect(data.keys(of: "mmr", in: "县1002") == [b], "a series whose points were all revised away keeps its key")
+    }
+}
