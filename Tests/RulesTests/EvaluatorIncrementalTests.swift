@@ -182,4 +182,33 @@ import Testing
         #expect(data.periods == walked)
         #expect(data.keys(of: "mmr", in: "县1002") == [b], "a series whose points were all revised away keeps its key")
     }
+
+    /// The store's bulk load inserts whole series; the dataset must be the one applying every point would build:
+    /// same series, same per-region key index, same periods and latest period, also when a series is replaced.
+    @Test func insertingWholeSeriesEqualsApplyingTheirPoints() {
+        let keys = [
+            SeriesKey(indicator: "mmr", region: "县1002"), SeriesKey(indicator: "mmr", region: "县1001"),
+            SeriesKey(indicator: "mmr", region: "县1001", dimensions: ["area": "农村"]),
+            SeriesKey(indicator: "imr", region: "县1001"),
+        ]
+        let periods: [Period] = [.year(2022), .year(2023), .quarter(2024, 1), .year(2024)]
+        var applied = Dataset()
+        var inserted = Dataset()
+        for (i, key) in keys.enumerated() {
+            let points = periods.prefix(i + 1).enumerated().map { Series.Point(period: $0.element, value: Double(10 * i + $0.offset)) }
+            for p in points { applied.apply(Observation(key: key, period: p.period, value: p.value)) }
+            inserted.insert(Series(key: key, points: points.reversed()))
+        }
+        // A later whole series replaces the earlier one, as later observations revise earlier ones.
+        let revised = [Series.Point(period: .year(2021), value: 7)]
+        inserted.insert(Series(key: keys[3], points: revised))
+        for p in periods.prefix(4) { applied.apply(Observation(key: keys[3], period: p, value: nil)) }
+        applied.apply(Observation(key: keys[3], period: .year(2021), value: 7))
+        #expect(inserted.series == applied.series)
+        #expect(inserted.periods == applied.periods)
+        #expect(inserted.latestPeriod == applied.latestPeriod)
+        #expect(inserted.latestPeriod == .quarter(2024, 1))
+        for indicator in ["mmr", "imr"] { #expect(inserted.keys(of: indicator) == applied.keys(of: indicator)) }
+        #expect(inserted.keys(of: "mmr", in: "县1001") == [keys[1], keys[2]])
+    }
 }

@@ -23,20 +23,33 @@ enum DatasetReader {
             if id >= keys.count { keys.append(contentsOf: repeatElement(nil, count: id - keys.count + 1)) }
             keys[id] = key
         }
+        // Each series' points arrive together (primary-key order): build the series whole and insert it once.
         var data = Dataset()
+        data.reserveCapacity(keys.count)
         let observations = try db.makeStatement(sql: "SELECT series_id, period, value FROM observation WHERE value IS NOT NULL")
         let o = observations.sqliteStatement
         defer { sqlite3_reset(o) }
+        var current = -1
+        var points: [Series.Point] = []
+        func flush() {
+            if current >= 0, current < keys.count, let key = keys[current], !points.isEmpty {
+                data.insert(Series(key: key, points: points))
+            }
+            points.removeAll(keepingCapacity: true)
+        }
         while true {
             let rc = sqlite3_step(o)
             if rc == SQLITE_DONE { break }
             guard rc == SQLITE_ROW else { throw error(rc, db) }
             let id = Int(sqlite3_column_int64(o, 0))
-            guard id < keys.count, let key = keys[id],
-                let period = StoreSchema.period(code: sqlite3_column_int64(o, 1))
-            else { continue }
-            data.apply(Observation(key: key, period: period, value: sqlite3_column_double(o, 2)))
+            if id != current {
+                flush()
+                current = id
+            }
+            guard let period = StoreSchema.period(code: sqlite3_column_int64(o, 1)) else { continue }
+            points.append(Series.Point(period: period, value: sqlite3_column_double(o, 2)))
         }
+        flush()
         return data
     }
 
