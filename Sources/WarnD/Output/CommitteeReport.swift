@@ -37,9 +37,10 @@ struct CommitteeReport {
         out += "\n"
 
         if firing.isEmpty { out += "当前没有预警。\n\n" }
+        // Grouped once: filtering all alerts per plan is quadratic with one plan per county.
+        let byPlan = Dictionary(grouping: firing, by: \.plan.id)
         for plan in ruleSet.plans {
-            let planAlerts = firing.filter { $0.plan.id == plan.id }
-            guard !planAlerts.isEmpty else { continue }
+            guard let planAlerts = byPlan[plan.id], !planAlerts.isEmpty else { continue }
             out += "## \(Self.cell(plan.title))\n\n"
             let byDomain = Dictionary(grouping: planAlerts) { domain(of: $0) }
             for d in byDomain.keys.sorted() {
