@@ -113,6 +113,8 @@ actor WarnDaemon: SubmissionHandler {
     /// Judges and stores one data file. The ingest layer logs the outcome (once, after moving the file), so this
     /// logs nothing of its own but the evaluation that follows.
     func handle(_ submission: Submission) async -> SubmissionResult {
+        let clock = ContinuousClock()
+        let t0 = clock.now
         do {
             if let earlier = try store.submission(sha256: submission.sha256) { return .duplicate(of: earlier.name) }
         } catch {
@@ -121,6 +123,7 @@ actor WarnDaemon: SubmissionHandler {
         let parser = ObservationParser(catalog: ruleSet.catalog, regions: ruleSet.regions)
         let parsed = parser.parse(submission.bytes, file: submission.name)
         guard parsed.errors.isEmpty else { return .rejected(reasons: parsed.errors.map(\.description)) }
+        let t1 = clock.now
         let stored: (rows: Int, series: Set<SeriesKey>)
         do {
             stored = try store.accept(parsed.observations, name: submission.name, sha256: submission.sha256,
@@ -133,7 +136,8 @@ actor WarnDaemon: SubmissionHandler {
         submissions += 1
         lastFile = submission.name
         try? store.setMeta("last_file", submission.name)
-        evaluate(only: stored.series, reason: "data file \(submission.name)")
+        evaluate(only: stored.series, reason: "data file \(submission.name)",
+            before: [("parse", t1 - t0), ("store", clock.now - t1)])
         return .accepted(rows: stored.rows, series: stored.series.count)
     }
 
@@ -142,10 +146,18 @@ actor WarnDaemon: SubmissionHandler {
     /// Evaluates all series (`only == nil`) or the series a submission touched, announces transitions and rewrites
     /// the alert files.
     @discardableResult
-    func evaluate(only keys: Set<SeriesKey>?, reason: String) -> Evaluator.Result {
+    func evaluate(only keys: Set<SeriesKey>?, reason: String, before: [(String, Duration)] = []) -> Evaluator.Result {
         let started = ContinuousClock.now
+        var phases = before
+        var lap = started
+        func phase(_ name: String) {
+            let now = ContinuousClock.now
+            phases.append((name, now - lap))
+            lap = now
+        }
         let time = EvaluationTime(at: nil, now: today())
         let result = Evaluator(ruleSet: ruleSet).evaluate(dataset, at: time, only: keys)
+        phase("evaluator")
         let now = Self.timestamp()
         var next = tracker
         let (transitions, changed) = next.apply(result, complete: keys == nil, now: now)
@@ -157,7 +169,9 @@ actor WarnDaemon: SubmissionHandler {
             let stored = try store.record(changed, events: events)
             lastEventSeq = stored.last?.seq ?? lastEventSeq
             tracker = next
+            phase("tracker+record")
             try eventLog.append(stored.map(EventLog.line))
+            phase("event_log")
         } catch {
             logger.error("could not record alert state: \(error); will retry at the next evaluation",
                 metadata: ["MESSAGE_ID": "\(MessageID.ingestFailed)", "reason": "\(error)"])
@@ -171,6 +185,7 @@ actor WarnDaemon: SubmissionHandler {
             for o in result.outcomes { evaluated[o.key.region, default: []].insert(o.id) }
             changedRegions = current.update(evaluated: evaluated, alerts: result.alerts)
         }
+        phase("alerts")
         for t in transitions {
             announce(t)
             if t.change == .resolved {
@@ -193,9 +208,11 @@ actor WarnDaemon: SubmissionHandler {
             }
         }
         writeAlertFiles()
+        phase("announce+region_files")
         let elapsed = ContinuousClock.now - started
         let ms = Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000
-        logger.info("evaluation finished (\(reason)): \(result.outcomes.count) checks, \(result.alerts.count) alerts, \(transitions.count) transitions",
+        let took = phases.map { "\($0.0) \(RunCommand.milliseconds($0.1))" }.joined(separator: ", ")
+        logger.info("evaluation finished (\(reason)): \(result.outcomes.count) checks, \(result.alerts.count) alerts, \(transitions.count) transitions (ms: \(took))",
             metadata: [
                 "MESSAGE_ID": "\(MessageID.evaluationFinished)", "checks": "\(result.outcomes.count)",
                 "alerts": "\(result.alerts.count)", "transitions": "\(transitions.count)",
