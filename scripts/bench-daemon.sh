@@ -2,6 +2,7 @@
 # The daemon's benchmark: fill, startup to READY=1, incremental latency, reload, peak RSS, store size.
 #
 #   BENCH_SCALES="183 2844" bash scripts/bench-daemon.sh
+#   BENCH_SCALES="shipped 183" ...     # "shipped": the shipped rules/ and examples/data (reload of the shipped rules)
 #   BENCH_DATA=/work/bench-data BENCH_SCALES=183 bash scripts/bench-daemon.sh    # shared, read-only data
 #
 # Uses .build/release/warnd (BENCH_SKIP_BUILD=1 skips `swift build -c release`). Data: $BENCH_DATA/cN/files
@@ -24,7 +25,11 @@ fi
 
 results=()
 for n in $SCALES; do
-    if [[ -n "${BENCH_DATA:-}" ]]; then
+    if [[ $n == shipped ]]; then
+        # The shipped rules and example data (a few counties' real plans): what a county deploys.
+        src=.build-bench/shipped
+        rm -rf "$src" && mkdir -p "$src" && cp -r rules "$src/rules" && cp -r examples/data "$src/data"
+    elif [[ -n "${BENCH_DATA:-}" ]]; then
         src="$BENCH_DATA/c$n"
         while [[ ! -f $src/.done ]]; do echo "bench-daemon: waiting for $src/.done" >&2; sleep 30; done
         src="$src/files"
@@ -36,9 +41,11 @@ for n in $SCALES; do
             touch "$src/.complete"
         fi
     fi
+    # Large scales are filled through the inbox in files of 200 counties: one file per county would take hours.
+    chunk=1; [[ $n != shipped ]] && (( n > 500 )) && chunk=200
     echo "bench-daemon: scale $n ($(uptime | sed 's/.*load/load/'))" >&2
     results+=("$(python3 scripts/bench-daemon.py --warnd "$WARND" --rules "$src/rules" --data "$src/data" \
-        --work ".build-bench/daemon-c$n" --submissions "$SUBMISSIONS" \
+        --work ".build-bench/daemon-c$n" --submissions "$SUBMISSIONS" --fill-chunk "$chunk" \
         ${BENCH_REUSE_FILL:+--filled-cache ".build-bench/daemon-c$n-filled-$(basename "$WARND")"})")
     echo "${results[-1]}" >&2
 done
@@ -65,7 +72,7 @@ print("|" + " --- |" * len(cols))
 for r in rows:
     print("| " + " | ".join(f(r.get(k)) for k, _ in cols) + " |")
 for r in rows:
-    print("\nc%d startup phases: %s" % (r["counties"], r.get("startup_phases", "—")))
+    print("\nc%s startup phases: %s" % (r["counties"], r.get("startup_phases", "—")))
     print("c%d reload phases (last): %s" % (r["counties"], r.get("reload_phases", "—")))
     print("c%d submission phases p50/p99 ms: %s" % (r["counties"], r.get("inc_phases_p50_p99_ms", "—")))
     print("c%d journal/region/done n: %s/%s/%s of %s submissions, %s transitions" % (r["counties"],

@@ -186,16 +186,9 @@ actor WarnDaemon: SubmissionHandler {
             changedRegions = current.update(evaluated: evaluated, alerts: result.alerts)
         }
         phase("alerts")
-        for t in transitions {
-            announce(t)
-            if t.change == .resolved {
-                let r = t.record
-                resolvedSinceWatermark.append(.init(at: now, rule: r.rule, message: r.message, region: r.key.region,
-                    indicatorName: ruleSet.catalog[r.key.indicator]?.name ?? r.key.indicator))
-            }
-        }
         if keys != nil {
-            // A submission's regions are written now, small and atomic; a full evaluation's, by the writer.
+            // A submission's regions are written now, small and atomic, before the journal says anything (so a
+            // reader who sees an entry finds the region file current); a full evaluation's, by the writer.
             let at = asOf?.description
             let day = today().description
             for bucket in changedRegions {
@@ -207,8 +200,17 @@ actor WarnDaemon: SubmissionHandler {
                 }
             }
         }
+        phase("region_files")
+        for t in transitions {
+            announce(t)
+            if t.change == .resolved {
+                let r = t.record
+                resolvedSinceWatermark.append(.init(at: now, rule: r.rule, message: r.message, region: r.key.region,
+                    indicatorName: ruleSet.catalog[r.key.indicator]?.name ?? r.key.indicator))
+            }
+        }
         writeAlertFiles()
-        phase("announce+region_files")
+        phase("announce")
         let elapsed = ContinuousClock.now - started
         let ms = Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000
         let took = phases.map { "\($0.0) \(RunCommand.milliseconds($0.1))" }.joined(separator: ", ")
