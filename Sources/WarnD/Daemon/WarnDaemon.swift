@@ -27,6 +27,11 @@ actor WarnDaemon: SubmissionHandler {
     private var submissions: Int
     /// The report's "resolved since the last report" list, kept here so no write reads the event history again.
     private var resolvedSinceWatermark: [CommitteeReport.Resolved] = []
+    /// The resolved events from before this start, read in the background after READY (at national scale the
+    /// events since the watermark can be ≈ 500 000 rows); `report.md` waits for them, `active.json` does not.
+    private var resolvedLoading: Task<Void, Never>?
+    private var resolvedComplete = false
+    private var watermarkGeneration = 0
     private var snapshotGeneration = 0
     /// The sequence number of the last event recorded (the report watermark moves to it once a day).
     private var lastEventSeq: Int64 = 0
@@ -78,11 +83,13 @@ actor WarnDaemon: SubmissionHandler {
         let clock = ContinuousClock()
         var t = clock.now
         try catchUpEventLog()
-        resolvedSinceWatermark = try loadResolved()
+        let watermark = Int64(try store.meta("report_watermark") ?? "0") ?? 0
+        let upTo = lastEventSeq
         startupTimings.append(("event_log_catch_up", clock.now - t))
         t = clock.now
         evaluate(only: nil, reason: "startup")
         startupTimings.append(("first_evaluation", clock.now - t))
+        loadResolvedInBackground(after: watermark, upTo: upTo)
         try writeReloadStatus(ok: true, errors: [])
         logger.info("rules loaded", metadata: [
             "MESSAGE_ID": "\(MessageID.rulesLoaded)", "plans": "\(ruleSet.plans.count)", "rules": "\(ruleSet.ruleCount)",
@@ -281,6 +288,7 @@ actor WarnDaemon: SubmissionHandler {
 
     /// Writes the alert files of the current picture now and returns once they are on disk.
     func flushAlertFiles() async {
+        await resolvedLoading?.value
         await files.flush(snapshot())
     }
 
@@ -288,24 +296,35 @@ actor WarnDaemon: SubmissionHandler {
         snapshotGeneration += 1
         return AlertFileWriter.Snapshot(generation: snapshotGeneration, alerts: current,
             evaluatedAt: today().description, asOf: asOf, lastFile: lastFile, submissions: submissions,
-            resolved: resolvedSinceWatermark, ruleSet: ruleSet, generatedAt: Self.timestamp())
+            resolved: resolvedComplete ? resolvedSinceWatermark : nil, ruleSet: ruleSet, generatedAt: Self.timestamp())
     }
 
-    /// The resolved events since the report watermark, read once at startup.
-    private func loadResolved() throws -> [CommitteeReport.Resolved] {
-        let since = Int64(try store.meta("report_watermark") ?? "0") ?? 0
-        return try store.events(after: since).filter { $0.change == "resolved" }.compactMap { e in
-            guard let o = try? JSONSerialization.jsonObject(with: Data(e.payload.utf8)) as? [String: Any] else { return nil }
-            let indicator = (o["indicator"] as? String).flatMap { ruleSet.catalog[$0]?.name } ?? (o["indicator"] as? String ?? "")
-            return .init(at: e.at, rule: o["rule"] as? String ?? "", message: o["message"] as? String ?? "",
-                region: o["region"] as? String ?? "", indicatorName: indicator)
+    /// Reads the resolved events in `(after, upTo]` off the actor; later ones are already in the list.
+    private func loadResolvedInBackground(after since: Int64, upTo: Int64) {
+        let (store, catalog, generation) = (self.store, ruleSet.catalog, watermarkGeneration)
+        resolvedLoading = Task.detached(priority: .utility) { [self] in
+            let events = (try? store.events(after: since)) ?? []
+            let earlier = events.filter { $0.change == "resolved" && $0.seq <= upTo }.compactMap { e -> CommitteeReport.Resolved? in
+                guard let o = try? JSONSerialization.jsonObject(with: Data(e.payload.utf8)) as? [String: Any] else { return nil }
+                let indicator = (o["indicator"] as? String).flatMap { catalog[$0]?.name } ?? (o["indicator"] as? String ?? "")
+                return .init(at: e.at, rule: o["rule"] as? String ?? "", message: o["message"] as? String ?? "",
+                    region: o["region"] as? String ?? "", indicatorName: indicator)
+            }
+            await self.adoptResolved(earlier, generation: generation)
         }
+    }
+
+    private func adoptResolved(_ earlier: [CommitteeReport.Resolved], generation: Int) {
+        if generation == watermarkGeneration { resolvedSinceWatermark = earlier + resolvedSinceWatermark }
+        resolvedComplete = true
+        writeAlertFiles()
     }
 
     /// Marks the report's "resolved since" list as read up to now (called once a day by the schedule).
     func advanceReportWatermark() {
         try? store.setMeta("report_watermark", "\(lastEventSeq)")
         resolvedSinceWatermark = []
+        watermarkGeneration += 1
     }
 
     private func catchUpEventLog() throws {

@@ -21,7 +21,8 @@ actor AlertFileWriter {
         var asOf: Period?
         var lastFile: String?
         var submissions: Int
-        var resolved: [CommitteeReport.Resolved]
+        /// `nil` while the history from before startup is still being read: `report.md` is then left as it is.
+        var resolved: [CommitteeReport.Resolved]?
         var ruleSet: RuleSet
         var generatedAt: String
     }
@@ -112,8 +113,9 @@ actor AlertFileWriter {
                 }
             }
             try AtomicFile.write(bytes, to: directory + "/active.json")
+            guard let resolved = s.resolved else { return }
             let report = CommitteeReport(generatedAt: s.generatedAt, asOf: s.asOf, lastFile: s.lastFile,
-                submissions: s.submissions, alerts: all, resolved: s.resolved, ruleSet: s.ruleSet)
+                submissions: s.submissions, alerts: all, resolved: resolved, ruleSet: s.ruleSet)
             try AtomicFile.write(Array(report.render().utf8), to: directory + "/report.md")
         } catch {
             logger.error("could not write the alert files: \(error)",
