@@ -338,7 +338,7 @@ def main():
             pi, vi = cols.index("period"), cols.index("value")
             lines = [header]
             # Down only (rates have an upper bound of 100), alternating, never the same file twice.
-            factor = (0.85 if i % 2 == 0 else 0.97) - i * 1e-5
+            factor = (0.85 if i % 2 == 0 else 0.97) - i * 1e-3
             for l in f:
                 c = l.rstrip("\n").split(",")
                 if c[pi] != a.year or c[vi] == "":

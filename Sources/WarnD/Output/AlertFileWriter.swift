@@ -96,13 +96,10 @@ actor AlertFileWriter {
         let at = s.asOf?.description
         do {
             // Region files first: they are what a reader of one region waits for.
-            var wroteRegion = false
             for bucket in s.alerts.regions.values {
-                try regionFiles.write(bucket, evaluatedAt: s.evaluatedAt, at: at, syncDirectory: false)
-                wroteRegion = true
+                try regionFiles.write(bucket, evaluatedAt: s.evaluatedAt, at: at)
             }
             regionFiles.removeAll(except: s.alerts.regions.keys)
-            if wroteRegion { regionFiles.syncDirectory() }
 
             var all: [Alert] = []
             all.reserveCapacity(s.alerts.count)

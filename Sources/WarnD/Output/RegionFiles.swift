@@ -25,16 +25,17 @@ final class RegionFiles: @unchecked Sendable {
     func path(of region: String) -> String { directory + "/" + RegionFileName.of(region) + ".json" }
 
     /// Writes the region's file unless it already holds this bucket (or a newer one) for this day and period.
-    /// `syncDirectory: false` leaves the directory fsync to the caller, who writes many files at once.
-    func write(_ bucket: RegionAlerts, evaluatedAt: String, at: String?, syncDirectory: Bool = true) throws {
+    func write(_ bucket: RegionAlerts, evaluatedAt: String, at: String?) throws {
         try lock.withLock {
             let w = Written(generation: bucket.generation, evaluatedAt: evaluatedAt, at: at)
             if let old = written[bucket.region] {
                 if old == w || old.generation > w.generation { return }
             }
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            try AtomicFile.write(Data(bucket.document(evaluatedAt: evaluatedAt, at: at)), to: path(of: bucket.region),
-                syncDirectory: syncDirectory)
+            // Not fsync'd: the files are derived from the store and all rewritten after every start, and two fsyncs
+            // would be most of a submission's cost. A reader still never sees half a file (rename).
+            try AtomicFile.write(bucket.document(evaluatedAt: evaluatedAt, at: at), to: path(of: bucket.region),
+                durable: false)
             written[bucket.region] = w
         }
     }
@@ -49,6 +50,4 @@ final class RegionFiles: @unchecked Sendable {
             }
         }
     }
-
-    func syncDirectory() { AtomicFile.syncDirectory(directory) }
 }
