@@ -16,6 +16,7 @@ final class RegionAlerts: @unchecked Sendable {
 
     private let lock = NSLock()
     private var _fragments: [[UInt8]]?
+    private var _rows: [String?]?
 
     private static let counter = Counter()
 
@@ -45,6 +46,16 @@ final class RegionAlerts: @unchecked Sendable {
             let f = alerts.map { AlertJSONWriter.object($0, indent: 4) }
             _fragments = f
             return f
+        }
+    }
+
+    /// Each firing alert's `report.md` row (`nil` for pending ones), rendered once.
+    func reportRows(ruleSet: RuleSet) -> [String?] {
+        lock.withLock {
+            if let r = _rows { return r }
+            let r = alerts.map { $0.state == .firing ? CommitteeReport.row($0, ruleSet: ruleSet) : nil }
+            _rows = r
+            return r
         }
     }
 
