@@ -245,6 +245,11 @@ def main():
     rows = sum(rows_of(os.path.join(a.data, x)) for x in files)
     out = {"counties": len(files), "rows": rows}
 
+    def partial():
+        # What is known so far, for long runs that may be cut short.
+        with open(os.path.join(work, "partial.json"), "w") as f:
+            json.dump(out, f, ensure_ascii=False)
+
     # Fill the store: `warnd import` when the binary has one, else through the inbox.
     usage = subprocess.run([warnd, "--help"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT).stdout.decode()
     has_import = re.search(r"^\s+import\b", usage, re.M) is not None
@@ -296,6 +301,7 @@ def main():
         if x.startswith("warnd.sqlite"):
             sizes[x] = os.path.getsize(os.path.join(state, x))
     out["store_mb"] = round(sum(sizes.values()) / 1e6, 1)
+    partial()
 
     # Startup to READY=1 with the store filled.
     alerts_dir = os.path.join(state, "alerts")
@@ -323,6 +329,7 @@ def main():
     out["first_active_after_ready_s"] = round(ta - d.ready, 3) if ta else None
     out["active_json_mb"] = round(os.path.getsize(os.path.join(alerts_dir, "active.json")) / 1e6, 1)
     out["startup_hwm_mib"] = round(d.vmhwm_kib() / 1024)
+    partial()
 
     # Incremental submissions.
     inbox = os.path.join(state, "inbox")
@@ -416,6 +423,8 @@ def main():
     out["inc_phases_p50_p99_ms"] = ", ".join("%s %.1f/%.1f" % (k, pct(v, 50) * 1000, pct(v, 99) * 1000)
                                              for k, v in phases.items())
 
+    partial()
+
     # Reload.
     reloads = []
     for _ in range(a.reloads):
@@ -432,7 +441,8 @@ def main():
             time.sleep(0.01)
         if m:
             out["reload_phases"] = m[1].split("reload took: ", 1)[1]
-    out["reload_s"] = [round(x, 3) for x in reloads]
+        out["reload_s"] = [round(x, 3) for x in reloads]
+        partial()
     out["hwm_mib"] = round(d.vmhwm_kib() / 1024)
     out["shutdown_s"] = round(d.stop(), 2)
     watch.stop = True
