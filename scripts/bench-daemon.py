@@ -321,6 +321,9 @@ def main():
     if ev:
         mm = re.search(r"(\d+) checks, (\d+) alerts", ev[1])
         out["checks"], out["alerts"] = int(mm.group(1)), int(mm.group(2))
+        pm = re.search(r"\(ms: (.*)\)", ev[1])
+        if pm:
+            out["startup_evaluation_phases"] = pm.group(1)
     # The first active.json after startup (written by the background writer after READY).
     end = time.monotonic() + a.timeout
     while watch.first(alerts_dir, "active.json", d.t0) is None and time.monotonic() < end:

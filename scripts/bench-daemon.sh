@@ -73,6 +73,7 @@ for r in rows:
     print("| " + " | ".join(f(r.get(k)) for k, _ in cols) + " |")
 for r in rows:
     print("\nc%s startup phases: %s" % (r["counties"], r.get("startup_phases", "—")))
+    print("c%d startup evaluation phases ms: %s" % (r["counties"], r.get("startup_evaluation_phases", "—")))
     print("c%d reload phases (last): %s" % (r["counties"], r.get("reload_phases", "—")))
     print("c%d submission phases p50/p99 ms: %s" % (r["counties"], r.get("inc_phases_p50_p99_ms", "—")))
     print("c%d journal/region/done n: %s/%s/%s of %s submissions, %s transitions" % (r["counties"],
