@@ -433,8 +433,19 @@ def main():
     for _ in range(a.reloads):
         start_line = d.line_count()
         t = time.monotonic()
-        subprocess.run([warnd, "reload", "--pid", str(d.proc.pid), "--state-dir", state, "--config", config,
-                        "--timeout", "3600"], check=True, stdout=subprocess.DEVNULL)
+        r = subprocess.Popen([warnd, "reload", "--pid", str(d.proc.pid), "--state-dir", state, "--config", config,
+                              "--timeout", "3600"], stdout=subprocess.DEVNULL)
+        while r.poll() is None:
+            if d.proc.poll() is not None:  # the daemon died (e.g. stopped by the RSS guard): no outcome will come
+                r.kill()
+                r.wait()
+                out["reload_error"] = "the daemon exited during the reload (exit %s)" % d.proc.returncode
+                partial()
+                print(json.dumps(out, ensure_ascii=False))
+                return
+            time.sleep(0.01)
+        if r.returncode != 0:
+            raise SystemExit("warnd reload failed")
         reloads.append(time.monotonic() - t)
         m = None
         for _ in range(200):
