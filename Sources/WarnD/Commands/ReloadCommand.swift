@@ -39,7 +39,7 @@ struct ReloadCommand: ParsableCommand {
                 Terminal.err("warnd reload: the new rules were refused (\(s.errors.count) error\(s.errors.count == 1 ? "" : "s")); the daemon keeps its previous \(s.rules) rules")
                 throw ExitCode(1)
             }
-            usleep(50_000)
+            usleep(5_000)  // a stat of a small file: cheap, and the wait is what `systemctl reload` shows
         }
         Terminal.err("warnd reload: no outcome from process \(pid) within \(Int(timeout)) s (see journalctl -u warnd)")
         throw ExitCode(1)

@@ -21,10 +21,13 @@ struct DaemonConfiguration: Sendable, Equatable {
     var maxFileSize: Int
     var settle: Duration
     var pollInterval: Duration
+    /// The longest `active.json` and `report.md` lag behind the alert state while files keep arriving: they are
+    /// rewritten at most once per interval, off the submission path (region files and the journal do not wait).
+    var alertFilesInterval: Duration = .seconds(5)
 
     static let keys = [
         "rules", "state_directory", "alerts_directory", "database", "evaluation_interval", "log", "log_level",
-        "max_file_size", "settle", "poll_interval",
+        "max_file_size", "settle", "poll_interval", "alert_files_interval",
     ]
 
     static let defaultPath = "/etc/warnd/warnd.yaml"
@@ -78,6 +81,7 @@ struct DaemonConfiguration: Sendable, Equatable {
         c.evaluationInterval = duration("evaluation_interval") ?? c.evaluationInterval
         c.settle = duration("settle") ?? c.settle
         c.pollInterval = duration("poll_interval") ?? c.pollInterval
+        c.alertFilesInterval = duration("alert_files_interval") ?? c.alertFilesInterval
         if let l = r.string("log") {
             if let t = LogTarget(rawValue: l) {
                 c.log = t

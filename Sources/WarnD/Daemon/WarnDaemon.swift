@@ -19,9 +19,26 @@ actor WarnDaemon: SubmissionHandler {
     private(set) var rulesLoadedAt: String
     private(set) var dataset: Dataset
     private var tracker: AlertTracker
-    /// Every pending or firing alert as last evaluated, by id.
-    private(set) var current: [String: Alert] = [:]
+    /// Every pending or firing alert as last evaluated, per region.
+    private(set) var current = CurrentAlerts()
     private var lastFile: String?
+    /// The latest period with data: kept up to date per submission instead of scanning every point.
+    private var asOf: Period?
+    private var submissions: Int
+    /// The report's "resolved since the last report" list, kept here so no write reads the event history again.
+    private var resolvedSinceWatermark: [CommitteeReport.Resolved] = []
+    /// The resolved events from before this start, read in the background after READY (at national scale the
+    /// events since the watermark can be ≈ 500 000 rows); `report.md` waits for them, `active.json` does not.
+    private var resolvedLoading: Task<Void, Never>?
+    private var resolvedComplete = false
+    private var watermarkGeneration = 0
+    private var snapshotGeneration = 0
+    /// The sequence number of the last event recorded (the report watermark moves to it once a day).
+    private var lastEventSeq: Int64 = 0
+    /// `active.json` and `report.md` (coalesced, off the submission path) and the region files.
+    nonisolated let files: AlertFileWriter
+    /// How long startup took, by phase (logged with READY).
+    private(set) var startupTimings: [(String, Duration)] = []
     private var reloadGeneration = 0
     private var lastReloadError: String?
 
@@ -38,17 +55,41 @@ actor WarnDaemon: SubmissionHandler {
         for dir in [config.stateDirectory, config.alertsDirectory] {
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         }
+        let clock = ContinuousClock()
+        var t = clock.now
+        var timings: [(String, Duration)] = []
+        func lap(_ name: String) {
+            let n = clock.now
+            timings.append((name, n - t))
+            t = n
+        }
         store = try Store(path: config.database)
         dataset = try store.loadDataset()
+        asOf = dataset.periods.last
+        lap("store_load")
         tracker = AlertTracker(records: try store.alertRecords())
+        lap("alert_records")
         eventLog = EventLog(path: config.alertsDirectory + "/events.jsonl")
         lastFile = try store.meta("last_file")
+        submissions = try store.counts().submissions
+        files = AlertFileWriter(directory: config.alertsDirectory, interval: config.alertFilesInterval, logger: logger)
+        lap("store_meta")
+        startupTimings = timings
     }
 
-    /// Catches the event log up, evaluates everything and writes the alert files: what must be true before READY=1.
+    /// Catches the event log up and evaluates everything: what must be true before READY=1. The alert files are
+    /// handed to the background writer, which writes them right after.
     func start() throws {
+        let clock = ContinuousClock()
+        var t = clock.now
         try catchUpEventLog()
+        let watermark = Int64(try store.meta("report_watermark") ?? "0") ?? 0
+        let upTo = lastEventSeq
+        startupTimings.append(("event_log_catch_up", clock.now - t))
+        t = clock.now
         evaluate(only: nil, reason: "startup")
+        startupTimings.append(("first_evaluation", clock.now - t))
+        loadResolvedInBackground(after: watermark, upTo: upTo)
         try writeReloadStatus(ok: true, errors: [])
         logger.info("rules loaded", metadata: [
             "MESSAGE_ID": "\(MessageID.rulesLoaded)", "plans": "\(ruleSet.plans.count)", "rules": "\(ruleSet.ruleCount)",
@@ -66,8 +107,8 @@ actor WarnDaemon: SubmissionHandler {
 
     /// The human `STATUS=` line of `systemctl status`.
     var statusLine: String {
-        let firing = current.values.filter { $0.state == .firing }
-        let bySeverity = Severity.allCases.map { s in "\(firing.filter { $0.severity == s }.count) \(s.rawValue)" }
+        let c = current.counts
+        let bySeverity = ["\(c.critical) critical", "\(c.warning) warning", "\(c.info) info"]
         var s = "\(ruleSet.ruleCount) rules, \(dataset.count) series; firing: " + bySeverity.joined(separator: ", ")
         if let f = lastFile { s += "; last file \(f)" }
         if let e = lastReloadError { s += "; RELOAD FAILED (\(e)), keeping rules from \(rulesLoadedAt)" }
@@ -79,6 +120,8 @@ actor WarnDaemon: SubmissionHandler {
     /// Judges and stores one data file. The ingest layer logs the outcome (once, after moving the file), so this
     /// logs nothing of its own but the evaluation that follows.
     func handle(_ submission: Submission) async -> SubmissionResult {
+        let clock = ContinuousClock()
+        let t0 = clock.now
         do {
             if let earlier = try store.submission(sha256: submission.sha256) { return .duplicate(of: earlier.name) }
         } catch {
@@ -87,6 +130,7 @@ actor WarnDaemon: SubmissionHandler {
         let parser = ObservationParser(catalog: ruleSet.catalog, regions: ruleSet.regions)
         let parsed = parser.parse(submission.bytes, file: submission.name)
         guard parsed.errors.isEmpty else { return .rejected(reasons: parsed.errors.map(\.description)) }
+        let t1 = clock.now
         let stored: (rows: Int, series: Set<SeriesKey>)
         do {
             stored = try store.accept(parsed.table, name: submission.name, sha256: submission.sha256,
@@ -95,9 +139,12 @@ actor WarnDaemon: SubmissionHandler {
             return .failed(reason: "\(error)")
         }
         dataset.apply(parsed.observations)
+        for o in parsed.observations where asOf.map({ o.period > $0 }) ?? true { asOf = o.period }
+        submissions += 1
         lastFile = submission.name
         try? store.setMeta("last_file", submission.name)
-        evaluate(only: stored.series, reason: "data file \(submission.name)")
+        evaluate(only: stored.series, reason: "data file \(submission.name)",
+            before: [("parse", t1 - t0), ("store", clock.now - t1)])
         return .accepted(rows: stored.rows, series: stored.series.count)
     }
 
@@ -106,10 +153,18 @@ actor WarnDaemon: SubmissionHandler {
     /// Evaluates all series (`only == nil`) or the series a submission touched, announces transitions and rewrites
     /// the alert files.
     @discardableResult
-    func evaluate(only keys: Set<SeriesKey>?, reason: String) -> Evaluator.Result {
+    func evaluate(only keys: Set<SeriesKey>?, reason: String, before: [(String, Duration)] = []) -> Evaluator.Result {
         let started = ContinuousClock.now
+        var phases = before
+        var lap = started
+        func phase(_ name: String) {
+            let now = ContinuousClock.now
+            phases.append((name, now - lap))
+            lap = now
+        }
         let time = EvaluationTime(at: nil, now: today())
         let result = Evaluator(ruleSet: ruleSet).evaluate(dataset, at: time, only: keys)
+        phase("evaluator")
         let now = Self.timestamp()
         var next = tracker
         let (transitions, changed) = next.apply(result, complete: keys == nil, now: now)
@@ -119,24 +174,54 @@ actor WarnDaemon: SubmissionHandler {
         }
         do {
             let stored = try store.record(changed, events: events)
+            lastEventSeq = stored.last?.seq ?? lastEventSeq
             tracker = next
+            phase("tracker+record")
             try eventLog.append(stored.map(EventLog.line))
+            phase("event_log")
         } catch {
             logger.error("could not record alert state: \(error); will retry at the next evaluation",
                 metadata: ["MESSAGE_ID": "\(MessageID.ingestFailed)", "reason": "\(error)"])
             return result
         }
+        let changedRegions: [RegionAlerts]
         if keys == nil {
-            current = Dictionary(result.alerts.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+            changedRegions = current.replaceAll(with: result.alerts)
         } else {
-            for o in result.outcomes { current[o.id] = nil }
-            for a in result.alerts { current[a.id] = a }
+            var evaluated: [String: Set<String>] = [:]
+            for o in result.outcomes { evaluated[o.key.region, default: []].insert(o.id) }
+            changedRegions = current.update(evaluated: evaluated, alerts: result.alerts)
         }
-        for t in transitions { announce(t) }
+        phase("alerts")
+        if keys != nil {
+            // A submission's regions are written now, small and atomic, before the journal says anything (so a
+            // reader who sees an entry finds the region file current); a full evaluation's, by the writer.
+            let at = asOf?.description
+            let day = today().description
+            for bucket in changedRegions {
+                do {
+                    try files.regionFiles.write(bucket, evaluatedAt: day, at: at)
+                } catch {
+                    logger.error("could not write the alert files: \(error)",
+                        metadata: ["MESSAGE_ID": "\(MessageID.ingestFailed)", "reason": "\(error)"])
+                }
+            }
+        }
+        phase("region_files")
+        for t in transitions {
+            announce(t)
+            if t.change == .resolved {
+                let r = t.record
+                resolvedSinceWatermark.append(.init(at: now, rule: r.rule, message: r.message, region: r.key.region,
+                    indicatorName: ruleSet.catalog[r.key.indicator]?.name ?? r.key.indicator))
+            }
+        }
         writeAlertFiles()
+        phase("announce")
         let elapsed = ContinuousClock.now - started
         let ms = Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000
-        logger.info("evaluation finished (\(reason)): \(result.outcomes.count) checks, \(result.alerts.count) alerts, \(transitions.count) transitions",
+        let took = phases.map { "\($0.0) \(RunCommand.milliseconds($0.1))" }.joined(separator: ", ")
+        logger.info("evaluation finished (\(reason)): \(result.outcomes.count) checks, \(result.alerts.count) alerts, \(transitions.count) transitions (ms: \(took))",
             metadata: [
                 "MESSAGE_ID": "\(MessageID.evaluationFinished)", "checks": "\(result.outcomes.count)",
                 "alerts": "\(result.alerts.count)", "transitions": "\(transitions.count)",
@@ -148,13 +233,13 @@ actor WarnDaemon: SubmissionHandler {
 
     /// The event's alert object: the full alert JSON for `firing`, the remembered record for `resolved`.
     private func payload(_ t: AlertTracker.Transition) -> String {
-        if let a = t.alert { return String(decoding: AlertJSON.encode(AlertJSON.object(a), pretty: false), as: UTF8.self) }
+        if let a = t.alert { return String(decoding: AlertJSONWriter.object(a, indent: nil), as: UTF8.self) }
         let r = t.record
         let object: [String: String] = [
             "id": r.id, "rule": r.rule, "plan": r.plan, "indicator": r.key.indicator, "region": r.key.region,
             "severity": r.severity.rawValue, "message": r.message, "state": "resolved",
         ]
-        return String(decoding: AlertJSON.encode(object, pretty: false), as: UTF8.self)
+        return String(decoding: AlertJSONWriter.compact(object), as: UTF8.self)
     }
 
     /// One journal entry per transition: Chinese MESSAGE, priority by severity (resolved: notice), WARND_* fields.
@@ -196,39 +281,57 @@ actor WarnDaemon: SubmissionHandler {
 
     // MARK: files
 
-    /// active.json and report.md, atomically; a failure is logged and retried at the next evaluation.
+    /// Hands the current picture to the background writer (`active.json`, `report.md`, region files).
     func writeAlertFiles() {
-        let alerts = current.values.sorted(by: Alert.ordered)
-        let asOf = dataset.periods.last
-        let doc = AlertJSON.document(alerts, evaluatedAt: today().description, at: asOf)
-        do {
-            try AtomicFile.write(AlertJSON.encode(doc), to: config.alertsDirectory + "/active.json")
-            let since = Int64(try store.meta("report_watermark") ?? "0") ?? 0
-            let events = try store.events(after: since)
-            let resolved = events.filter { $0.change == "resolved" }.compactMap { e -> CommitteeReport.Resolved? in
+        Task { [files, snapshot = snapshot()] in await files.submit(snapshot) }
+    }
+
+    /// Writes the alert files of the current picture now and returns once they are on disk.
+    func flushAlertFiles() async {
+        await resolvedLoading?.value
+        await files.flush(snapshot())
+    }
+
+    private func snapshot() -> AlertFileWriter.Snapshot {
+        snapshotGeneration += 1
+        return AlertFileWriter.Snapshot(generation: snapshotGeneration, alerts: current,
+            evaluatedAt: today().description, asOf: asOf, lastFile: lastFile, submissions: submissions,
+            resolved: resolvedComplete ? resolvedSinceWatermark : nil, ruleSet: ruleSet, generatedAt: Self.timestamp())
+    }
+
+    /// Reads the resolved events in `(after, upTo]` off the actor; later ones are already in the list.
+    private func loadResolvedInBackground(after since: Int64, upTo: Int64) {
+        let (store, catalog, generation) = (self.store, ruleSet.catalog, watermarkGeneration)
+        resolvedLoading = Task.detached(priority: .utility) { [self] in
+            let events = (try? store.events(after: since)) ?? []
+            let earlier = events.filter { $0.change == "resolved" && $0.seq <= upTo }.compactMap { e -> CommitteeReport.Resolved? in
                 guard let o = try? JSONSerialization.jsonObject(with: Data(e.payload.utf8)) as? [String: Any] else { return nil }
-                let indicator = (o["indicator"] as? String).flatMap { ruleSet.catalog[$0]?.name } ?? (o["indicator"] as? String ?? "")
+                let indicator = (o["indicator"] as? String).flatMap { catalog[$0]?.name } ?? (o["indicator"] as? String ?? "")
                 return .init(at: e.at, rule: o["rule"] as? String ?? "", message: o["message"] as? String ?? "",
                     region: o["region"] as? String ?? "", indicatorName: indicator)
             }
-            let counts = try store.counts()
-            let report = CommitteeReport(generatedAt: Self.timestamp(), asOf: asOf, lastFile: lastFile,
-                submissions: counts.submissions, alerts: alerts, resolved: resolved, ruleSet: ruleSet)
-            try AtomicFile.write(Data(report.render().utf8), to: config.alertsDirectory + "/report.md")
-        } catch {
-            logger.error("could not write the alert files: \(error)", metadata: ["MESSAGE_ID": "\(MessageID.ingestFailed)", "reason": "\(error)"])
+            await self.adoptResolved(earlier, generation: generation)
         }
+    }
+
+    private func adoptResolved(_ earlier: [CommitteeReport.Resolved], generation: Int) {
+        if generation == watermarkGeneration { resolvedSinceWatermark = earlier + resolvedSinceWatermark }
+        resolvedComplete = true
+        writeAlertFiles()
     }
 
     /// Marks the report's "resolved since" list as read up to now (called once a day by the schedule).
     func advanceReportWatermark() {
-        if let last = try? store.events(after: 0).last { try? store.setMeta("report_watermark", "\(last.seq)") }
+        try? store.setMeta("report_watermark", "\(lastEventSeq)")
+        resolvedSinceWatermark = []
+        watermarkGeneration += 1
     }
 
     private func catchUpEventLog() throws {
         let lastInFile = try eventLog.repair()
         let missing = try store.events(after: lastInFile)
         try eventLog.append(missing.map(EventLog.line))
+        lastEventSeq = missing.last?.seq ?? lastInFile
     }
 
     // MARK: reload
@@ -238,7 +341,11 @@ actor WarnDaemon: SubmissionHandler {
     func reload() -> ReloadStatus {
         notifier.reloading(status: "reloading rules from \(config.rules.joined(separator: ", "))")
         reloadGeneration += 1
-        switch RulesLoader.load(paths: config.rules) {
+        let clock = ContinuousClock()
+        let started = clock.now
+        let loaded = RulesLoader.load(paths: config.rules)
+        let loadTime = clock.now - started
+        switch loaded {
         case .failure(let error):
             let errors = error.errors.map(\.description)
             for d in error.errors {
@@ -260,7 +367,9 @@ actor WarnDaemon: SubmissionHandler {
                 "MESSAGE_ID": "\(MessageID.rulesLoaded)", "plans": "\(set.plans.count)", "rules": "\(set.ruleCount)",
                 "rules_path": "\(config.rules.joined(separator: ","))",
             ])
+            let swapped = clock.now
             evaluate(only: nil, reason: "reload")
+            logger.info("reload took: load and validate \(RunCommand.milliseconds(loadTime)) ms, swap \(RunCommand.milliseconds(swapped - started - loadTime)) ms, re-evaluation \(RunCommand.milliseconds(clock.now - swapped)) ms")
             let status = ReloadStatus(generation: reloadGeneration, ok: true, errors: [], rules: set.ruleCount)
             try? status.write(to: config.reloadStatusPath)
             notifier.ready(status: statusLine)
@@ -274,7 +383,7 @@ actor WarnDaemon: SubmissionHandler {
     }
 
     /// Before exit: the alert files reflect the last state.
-    func shutdown() {
-        writeAlertFiles()
+    func shutdown() async {
+        await flushAlertFiles()
     }
 }

@@ -10,15 +10,21 @@ enum AtomicFile {
         var description: String { "\(operation) \(path): \(String(cString: strerror(errno)))" }
     }
 
-    /// Writes `data` to a temporary file beside `path`, fsyncs it, renames it over `path` and fsyncs the directory.
-    static func write(_ data: Data, to path: String, mode: mode_t = 0o640) throws {
+    /// Writes `data` to a temporary file beside `path`, fsyncs it, renames it over `path` and fsyncs the directory
+    /// (unless the caller writes many files and syncs the directory once).
+    ///
+    /// `durable: false` skips both fsyncs: for files derived from the store and rewritten at every start (the region
+    /// files), where a crash may leave an old or empty version until then, but a reader never sees half a file.
+    static func write(_ data: some ContiguousBytes, to path: String, mode: mode_t = 0o640, syncDirectory sync: Bool = true,
+        durable: Bool = true) throws
+    {
         let dir = (path as NSString).deletingLastPathComponent
         let tmp = "\(dir.isEmpty ? "." : dir)/.\((path as NSString).lastPathComponent).tmp-\(getpid())"
         let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
         guard fd >= 0 else { throw IOError(path: tmp, operation: "create", errno: errno) }
         do {
             try writeAll(fd, data, path: tmp)
-            guard fsync(fd) == 0 else { throw IOError(path: tmp, operation: "fsync", errno: errno) }
+            guard !durable || fsync(fd) == 0 else { throw IOError(path: tmp, operation: "fsync", errno: errno) }
             close(fd)
         } catch {
             close(fd)
@@ -30,10 +36,10 @@ enum AtomicFile {
             unlink(tmp)
             throw IOError(path: path, operation: "rename", errno: e)
         }
-        syncDirectory(dir.isEmpty ? "." : dir)
+        if sync && durable { syncDirectory(dir.isEmpty ? "." : dir) }
     }
 
-    static func writeAll(_ fd: Int32, _ data: Data, path: String) throws {
+    static func writeAll(_ fd: Int32, _ data: some ContiguousBytes, path: String) throws {
         try data.withUnsafeBytes { raw in
             var off = 0
             while off < raw.count {

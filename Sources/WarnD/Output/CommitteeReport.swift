@@ -20,6 +20,8 @@ struct CommitteeReport {
     var alerts: [Alert]
     var resolved: [Resolved]
     var ruleSet: RuleSet
+    /// Each alert's table row when already rendered (the daemon keeps them per region), aligned with `alerts`.
+    var rows: [String?]? = nil
 
     func render() -> String {
         var out = "# 妇女儿童发展规划监测动态化预警报告\n\n"
@@ -29,24 +31,27 @@ struct CommitteeReport {
         if let lastFile { out += "（最近：\(Self.cell(lastFile))）" }
         out += "\n- 监测规则：\(ruleSet.plans.count) 个规划，\(ruleSet.ruleCount) 条规则\n\n"
 
-        let firing = alerts.filter { $0.state == .firing }
+        let firing = alerts.indices.filter { alerts[$0].state == .firing }
         out += "## 预警概况\n\n| 级别 | 数量 |\n| --- | --- |\n"
-        for s in Severity.allCases { out += "| \(s.chinese) | \(firing.filter { $0.severity == s }.count) |\n" }
+        for s in Severity.allCases { out += "| \(s.chinese) | \(firing.filter { alerts[$0].severity == s }.count) |\n" }
         let pending = alerts.count - firing.count
         if pending > 0 { out += "| 待定（尚未持续足够期数） | \(pending) |\n" }
         out += "\n"
 
         if firing.isEmpty { out += "当前没有预警。\n\n" }
+        // Grouped once: filtering all alerts per plan is quadratic with one plan per county.
+        let byPlan = Dictionary(grouping: firing) { alerts[$0].plan.id }
         for plan in ruleSet.plans {
-            let planAlerts = firing.filter { $0.plan.id == plan.id }
-            guard !planAlerts.isEmpty else { continue }
+            guard let planAlerts = byPlan[plan.id], !planAlerts.isEmpty else { continue }
             out += "## \(Self.cell(plan.title))\n\n"
-            let byDomain = Dictionary(grouping: planAlerts) { domain(of: $0) }
+            let byDomain = Dictionary(grouping: planAlerts) { domain(of: alerts[$0]) }
             for d in byDomain.keys.sorted() {
                 out += "### \(Self.cell(d))\n\n"
                 out += "| 指标 | 地区 | 最新值 | 目标 | 预测/区间 | 达标概率 | 状态 | 责任单位 |\n"
                 out += "| --- | --- | --- | --- | --- | --- | --- | --- |\n"
-                for a in byDomain[d]!.sorted(by: Alert.ordered) { out += row(a) }
+                for i in byDomain[d]!.sorted(by: { Alert.ordered(alerts[$0], alerts[$1]) }) {
+                    out += rows?[i] ?? Self.row(alerts[i], ruleSet: ruleSet)
+                }
                 out += "\n"
             }
         }
@@ -67,7 +72,8 @@ struct CommitteeReport {
         a.rule.labels["domain"] ?? a.rule.source?.domain ?? a.indicator.domain ?? "其他"
     }
 
-    private func row(_ a: Alert) -> String {
+    /// One firing alert's table row.
+    static func row(_ a: Alert, ruleSet: RuleSet) -> String {
         let r = MessageRenderer(indicator: a.indicator, plan: ruleSet.plan(a.plan.id) ?? Plan(id: a.plan.id, title: a.plan.title, regions: [], baselineYear: a.plan.baselineYear, targetYear: a.plan.targetYear))
         let values = r.placeholders(a.outcome)
         let name = a.indicator.name + (a.key.dimensions.isEmpty ? "" : "（" + a.key.dimensions.map(\.value).joined(separator: "，") + "）")

@@ -10,19 +10,47 @@ struct EventLog: Sendable {
     let path: String
 
     /// Cuts a torn tail and returns the last `seq` in the file (0 when empty).
+    ///
+    /// Reads only the end of the file: at national scale the history is hundreds of MB, and startup must not
+    /// read it whole to learn one number.
     func repair() throws -> Int64 {
-        guard let data = FileManager.default.contents(atPath: path), !data.isEmpty else { return 0 }
-        var bytes = [UInt8](data)
-        if bytes.last != 0x0A {
-            let keep = (bytes.lastIndex(of: 0x0A).map { $0 + 1 }) ?? 0
-            guard truncate(path, off_t(keep)) == 0 else {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            if errno == ENOENT { return 0 }
+            throw AtomicFile.IOError(path: path, operation: "open", errno: errno)
+        }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { throw AtomicFile.IOError(path: path, operation: "stat", errno: errno) }
+        let size = Int(st.st_size)
+        guard size > 0 else { return 0 }
+        // The tail, grown until it holds the last complete line (and the start of it) or the whole file.
+        var window = min(size, 64 << 10)
+        var tail: [UInt8] = []
+        while true {
+            tail = [UInt8](repeating: 0, count: window)
+            var got = 0
+            while got < window {
+                let n = tail.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + got, window - got, off_t(size - window + got)) }
+                if n < 0 && errno == EINTR { continue }
+                guard n > 0 else { throw AtomicFile.IOError(path: path, operation: "read", errno: errno) }
+                got += n
+            }
+            let newlines = tail.lazy.filter { $0 == 0x0A }.prefix(3).count
+            if window == size || newlines >= 3 { break }
+            window = min(size, window * 4)
+        }
+        let offset = size - window
+        if tail.last != 0x0A {
+            let keep = (tail.lastIndex(of: 0x0A).map { $0 + 1 }) ?? 0
+            guard truncate(path, off_t(offset + keep)) == 0 else {
                 throw AtomicFile.IOError(path: path, operation: "truncate", errno: errno)
             }
-            bytes = Array(bytes[..<keep])
+            tail = Array(tail[..<keep])
         }
-        guard let lastLineEnd = bytes.lastIndex(of: 0x0A) else { return 0 }
-        let start = bytes[..<lastLineEnd].lastIndex(of: 0x0A).map { $0 + 1 } ?? 0
-        let line = Data(bytes[start..<lastLineEnd])
+        guard let lastLineEnd = tail.lastIndex(of: 0x0A) else { return 0 }
+        let start = tail[..<lastLineEnd].lastIndex(of: 0x0A).map { $0 + 1 } ?? 0
+        let line = Data(tail[start..<lastLineEnd])
         let object = try? JSONSerialization.jsonObject(with: line) as? [String: Any]
         return (object?["seq"] as? NSNumber)?.int64Value ?? 0
     }

@@ -1,0 +1,105 @@
+import Rules
+
+/// Every pending or firing alert, kept per region so that a submission changes only the regions it touched.
+///
+/// A value: the daemon owns one and hands copies to the file writer. Copying costs one reference per region.
+struct CurrentAlerts: Sendable {
+    /// By region; a region whose alerts all went away keeps an empty entry, so that its file is emptied too.
+    private(set) var regions: [String: RegionAlerts] = [:]
+    private(set) var counts = AlertJSON.Counts()
+
+    var count: Int { counts.critical + counts.warning + counts.info + counts.pending }
+
+    /// After a full evaluation: `sorted` is every alert, in ``Alert/ordered(_:_:)`` order. Returns the regions whose
+    /// alerts changed; unchanged regions keep their bucket (and its encoded fragments).
+    @discardableResult
+    mutating func replaceAll(with sorted: [Alert]) -> [RegionAlerts] {
+        var byRegion: [String: [Alert]] = [:]
+        for a in sorted { byRegion[a.key.region, default: []].append(a) }
+        var next: [String: RegionAlerts] = [:]
+        var changed: [RegionAlerts] = []
+        for (region, alerts) in byRegion {
+            if let old = regions[region], old.alerts == alerts {
+                next[region] = old
+            } else {
+                let bucket = RegionAlerts(region: region, sortedAlerts: alerts)
+                next[region] = bucket
+                changed.append(bucket)
+            }
+        }
+        for (region, old) in regions where next[region] == nil {
+            if old.alerts.isEmpty {
+                next[region] = old
+            } else {
+                let empty = RegionAlerts(region: region, sortedAlerts: [])
+                next[region] = empty
+                changed.append(empty)
+            }
+        }
+        regions = next
+        counts = next.values.reduce(AlertJSON.Counts()) { $0 + $1.counts }
+        return changed
+    }
+
+    /// After an incremental evaluation: every alert id in `evaluated` (by region) was judged again, and `alerts`
+    /// are those that now hold. Returns the regions whose alerts changed.
+    @discardableResult
+    mutating func update(evaluated: [String: Set<String>], alerts: [Alert]) -> [RegionAlerts] {
+        var added: [String: [Alert]] = [:]
+        for a in alerts { added[a.key.region, default: []].append(a) }
+        var changed: [RegionAlerts] = []
+        for region in Set(evaluated.keys).union(added.keys) {
+            let old = regions[region]
+            let judged = evaluated[region] ?? []
+            var list = (old?.alerts ?? []).filter { !judged.contains($0.id) }
+            let fresh = added[region] ?? []
+            let freshIDs = Set(fresh.map(\.id))
+            list.removeAll { freshIDs.contains($0.id) }
+            list += fresh
+            list.sort(by: Alert.ordered)
+            if let old, old.alerts == list { continue }
+            if old == nil && list.isEmpty { continue }
+            let bucket = RegionAlerts(region: region, sortedAlerts: list)
+            if let old { counts = counts - old.counts }
+            counts = counts + bucket.counts
+            regions[region] = bucket
+            changed.append(bucket)
+        }
+        return changed
+    }
+
+    /// Every alert in ``Alert/ordered(_:_:)`` order with its fragment: a k-way merge of the sorted regions.
+    func forEachInOrder(reportRows ruleSet: RuleSet? = nil, _ body: (Alert, [UInt8], String?) -> Void) {
+        let buckets = regions.values.filter { !$0.alerts.isEmpty }
+        let fragments = buckets.map(\.fragments)
+        let rows = ruleSet.map { r in buckets.map { $0.reportRows(ruleSet: r) } }
+        // A binary min-heap of (bucket, position).
+        var heap: [(b: Int, i: Int)] = buckets.indices.map { ($0, 0) }
+        func less(_ x: (b: Int, i: Int), _ y: (b: Int, i: Int)) -> Bool {
+            Alert.ordered(buckets[x.b].alerts[x.i], buckets[y.b].alerts[y.i])
+        }
+        func siftDown(_ start: Int) {
+            var i = start
+            while true {
+                let l = 2 * i + 1, r = l + 1
+                var m = i
+                if l < heap.count, less(heap[l], heap[m]) { m = l }
+                if r < heap.count, less(heap[r], heap[m]) { m = r }
+                if m == i { return }
+                heap.swapAt(i, m)
+                i = m
+            }
+        }
+        for i in stride(from: heap.count / 2 - 1, through: 0, by: -1) { siftDown(i) }
+        while let top = heap.first {
+            body(buckets[top.b].alerts[top.i], fragments[top.b][top.i], rows?[top.b][top.i])
+            if top.i + 1 < buckets[top.b].alerts.count {
+                heap[0].i += 1
+            } else {
+                heap[0] = heap[heap.count - 1]
+                heap.removeLast()
+            }
+            if !heap.isEmpty { siftDown(0) }
+        }
+    }
+}
