@@ -1,7 +1,8 @@
 # warnd — the two commands of the README, plus install.
 #   make demo     build, then run warnd's main job on the shipped rules and the example data
 #   make test     build and run the whole test suite
-#   make bench    release build; generate county/province/national data in .build-bench/ and time warnd (BENCHMARKS.md)
+#   make bench    release build; generate county/province/national data in .build-bench/; time evaluation, ingest
+#                 and the daemon (incremental latency, startup, reload); BENCHMARKS.md has the figures
 #   make install  install the binary, unit, journal catalog and shipped rules (PREFIX, DESTDIR)
 #   make install-systemd   only the systemd pieces (unit, catalog, sysusers.d, tmpfiles.d, example config, docs)
 #   make systemd-selftest  as root: the unit, catalog and install under a private journald and systemd
@@ -58,9 +59,12 @@ test: test-deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 
-# Benchmarks (issue 4): prints a table; BENCH_SCALES="1 183" to skip the national scale.
+# Benchmarks (issue 4): three tables (evaluation, ingest, the daemon), each scale generated once into .build-bench/.
+# BENCH_SCALES="1 183" skips the national scale; BENCH_DATA=DIR reuses data made by `warnd generate`.
 bench: deps
 	bash scripts/bench.sh
+	BENCH_SKIP_BUILD=1 BENCH_SCALES="$${BENCH_SCALES:-183 2844}" bash scripts/bench-ingest.sh
+	BENCH_SKIP_BUILD=1 BENCH_SCALES="$${BENCH_SCALES:-shipped 183 2844}" bash scripts/bench-daemon.sh
 
 install: release install-systemd
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(SYSCONFDIR)/warnd/rules

@@ -34,12 +34,16 @@ for n in $SCALES; do
         while [[ ! -f $src/.done ]]; do echo "bench-daemon: waiting for $src/.done" >&2; sleep 30; done
         src="$src/files"
     else
-        src=".build-bench/c$n/files"
-        if [[ ! -f $src/.complete ]]; then
-            rm -rf "$src"
-            "$WARND" generate --counties "$n" --rules-layout shared --out "$src" >&2
-            touch "$src/.complete"
+        # The same folder as scripts/bench.sh and bench-ingest.sh, so `make bench` generates each scale once.
+        out=".build-bench/shared-c$n"
+        if [[ ! -f $out/.done ]]; then
+            rm -rf "$out"
+            "$WARND" generate --counties "$n" --rules-layout shared --out "$out/files" >&2
+            "$WARND" generate --counties "$n" --rules-layout shared --out "$out/one" --one-file >/dev/null 2>&1
+            rm -rf "$out/one/rules"
+            touch "$out/.done"
         fi
+        src="$out/files"
     fi
     # Large scales are filled through the inbox in files of 200 counties: one file per county would take hours.
     chunk=1; [[ $n != shipped ]] && (( n > 500 )) && chunk=200

@@ -33,11 +33,13 @@ run() {
 data_for() { # data_for N: sets SRC to the directory holding files/ and one/ for N counties
     local n=$1
     if [ -n "${BENCH_DATA:-}" ] && [ -f "$BENCH_DATA/c$n/.done" ]; then SRC="$BENCH_DATA/c$n"; return; fi
-    SRC="$DIR/c$n-shared"
+    # The same folder as scripts/bench.sh and bench-daemon.sh, so `make bench` generates each scale once.
+    SRC="$DIR/shared-c$n"
     if [ ! -f "$SRC/.done" ]; then
         rm -rf "$SRC"
         "$BIN" generate --counties "$n" --rules-layout shared --out "$SRC/files" >&2
-        "$BIN" generate --counties "$n" --rules-layout shared --out "$SRC/one" --one-file >/dev/null
+        "$BIN" generate --counties "$n" --rules-layout shared --out "$SRC/one" --one-file >/dev/null 2>&1
+        rm -rf "$SRC/one/rules"
         touch "$SRC/.done"
     fi
 }

@@ -78,7 +78,7 @@ struct IngestCommand: ParsableCommand {
             }
             let parsed = parser.parse([UInt8](data), file: file)
             if parsed.isValid {
-                let series = Set(parsed.observations.map(\.key)).count
+                let series = parsed.table.keys.count
                 print("\(file): OK, \(parsed.rowCount) rows, \(series) series (\(parsed.format.rawValue), "
                     + "\(parsed.encoding))")
             } else {

@@ -65,7 +65,7 @@ actor WarnDaemon: SubmissionHandler {
         }
         store = try Store(path: config.database)
         dataset = try store.loadDataset()
-        asOf = dataset.periods.last
+        asOf = dataset.latestPeriod
         lap("store_load")
         tracker = AlertTracker(records: try store.alertRecords())
         lap("alert_records")
@@ -138,8 +138,10 @@ actor WarnDaemon: SubmissionHandler {
         } catch {
             return .failed(reason: "\(error)")
         }
-        dataset.apply(parsed.observations)
-        for o in parsed.observations where asOf.map({ o.period > $0 }) ?? true { asOf = o.period }
+        // `observations` is built from the parsed table on each access: once here.
+        let observations = parsed.observations
+        dataset.apply(observations)
+        asOf = dataset.latestPeriod
         submissions += 1
         lastFile = submission.name
         try? store.setMeta("last_file", submission.name)
@@ -163,7 +165,10 @@ actor WarnDaemon: SubmissionHandler {
             lap = now
         }
         let time = EvaluationTime(at: nil, now: today())
-        let result = Evaluator(ruleSet: ruleSet).evaluate(dataset, at: time, only: keys)
+        // A full evaluation keeps only the alerts (the quiet outcomes of ≈ 1.7 M pairs at national scale are not
+        // needed: the tracker resolves by absence); an incremental one keeps its outcomes, which say what it looked at.
+        let result = Evaluator(ruleSet: ruleSet).evaluate(dataset, at: time, only: keys,
+            keeping: keys == nil ? .alerts : .all)
         phase("evaluator")
         let now = Self.timestamp()
         var next = tracker
@@ -221,9 +226,9 @@ actor WarnDaemon: SubmissionHandler {
         let elapsed = ContinuousClock.now - started
         let ms = Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000
         let took = phases.map { "\($0.0) \(RunCommand.milliseconds($0.1))" }.joined(separator: ", ")
-        logger.info("evaluation finished (\(reason)): \(result.outcomes.count) checks, \(result.alerts.count) alerts, \(transitions.count) transitions (ms: \(took))",
+        logger.info("evaluation finished (\(reason)): \(result.checkCount) checks, \(result.alerts.count) alerts, \(transitions.count) transitions (ms: \(took))",
             metadata: [
-                "MESSAGE_ID": "\(MessageID.evaluationFinished)", "checks": "\(result.outcomes.count)",
+                "MESSAGE_ID": "\(MessageID.evaluationFinished)", "checks": "\(result.checkCount)",
                 "alerts": "\(result.alerts.count)", "transitions": "\(transitions.count)",
                 "duration_ms": "\(String(format: "%.1f", ms))", "scope": "\(keys == nil ? "all" : "\(keys!.count) series")",
             ])

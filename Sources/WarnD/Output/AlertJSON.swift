@@ -153,6 +153,11 @@ enum AlertJSON {
     }
 
     static func document(_ alerts: [Alert], evaluatedAt: String, at: Period?) -> Document {
+        Document(evaluatedAt: evaluatedAt, at: at?.description, counts: counts(alerts), alerts: alerts.map(object))
+    }
+
+    /// Firing alerts by severity, and the pending ones.
+    static func counts(_ alerts: [Alert]) -> Counts {
         var counts = Counts()
         for a in alerts {
             if a.state == .pending {
@@ -165,7 +170,7 @@ enum AlertJSON {
             case .info: counts.info += 1
             }
         }
-        return Document(evaluatedAt: evaluatedAt, at: at?.description, counts: counts, alerts: alerts.map(object))
+        return counts
     }
 
     static func encode(_ value: some Encodable, pretty: Bool = true) -> Data {

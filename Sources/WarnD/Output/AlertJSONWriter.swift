@@ -32,12 +32,26 @@ enum AlertJSONWriter {
         fragments: (_ emit: (ArraySlice<UInt8>) -> Void) -> Void) -> [UInt8]
     {
         var out: [UInt8] = []
+        stream(counts: counts, evaluatedAt: evaluatedAt, at: at, fragments: fragments) { out.append(contentsOf: $0) }
+        return out
+    }
+
+    /// The same document handed to `write` a piece at a time (pieces of about a megabyte), so that a national
+    /// `warnd eval --format json` (≈ 600 MB) never holds the whole text.
+    static func stream(counts: AlertJSON.Counts, evaluatedAt: String, at: String?,
+        fragments: (_ emit: (ArraySlice<UInt8>) -> Void) -> Void, write: @escaping ([UInt8]) -> Void)
+    {
+        var out: [UInt8] = []
         out.append(contentsOf: "{\n  \"alerts\" : [".utf8)
         var first = true
         fragments { fragment in
             out.append(contentsOf: first ? "\n    ".utf8 : ",\n    ".utf8)
             first = false
             out.append(contentsOf: fragment)
+            if out.count >= 1 << 20 {
+                write(out)
+                out.removeAll(keepingCapacity: true)
+            }
         }
         out.append(contentsOf: first ? "\n\n  ],\n".utf8 : "\n  ],\n".utf8)
         var w = Writer(indent: 1)
@@ -50,7 +64,7 @@ enum AlertJSONWriter {
         w.string(evaluatedAt)
         w.out.append(contentsOf: "\n}".utf8)
         out.append(contentsOf: w.out)
-        return out
+        write(out)
     }
 
     /// JSONEncoder's number text for a `Double`.
