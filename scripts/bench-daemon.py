@@ -21,6 +21,8 @@ What is measured (monotonic clock of this process, which starts and watches the 
   "reload took" line (load and validate / swap / re-evaluation).
 - RSS: VmHWM of the daemon from /proc/PID/status before SIGTERM; shutdown: SIGTERM -> exit (includes the final
   flush of active.json and report.md).
+- restart: the daemon started again on the same state (alert state stored, nothing new to announce): spawn ->
+  READY=1, the steady case of `systemctl restart`; the first start above announces every alert of the new store.
 """
 import argparse
 import ctypes
@@ -459,6 +461,22 @@ def main():
         partial()
     out["hwm_mib"] = round(d.vmhwm_kib() / 1024)
     out["shutdown_s"] = round(d.stop(), 2)
+    partial()
+
+    # Restart: the steady case of `systemctl restart` (alert state already stored, nothing new to announce),
+    # unlike the first start above, which announces every alert of the freshly filled store.
+    d = Daemon(warnd, a.rules, state, config, a.now, notify)
+    out["restart_s"] = round(d.wait_ready(a.timeout), 3)
+    m = None
+    for _ in range(100):
+        m = d.find(r"startup took (.*)")
+        if m:
+            break
+        time.sleep(0.05)
+    if m:
+        out["restart_phases"] = m[1].split("startup took ", 1)[1]
+    out["restart_hwm_mib"] = round(d.vmhwm_kib() / 1024)
+    d.stop()
     watch.stop = True
     print(json.dumps(out, ensure_ascii=False))
 

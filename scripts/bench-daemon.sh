@@ -63,7 +63,7 @@ def f(v):
     return str(v)
 cols = [
     ("counties", "counties"), ("rows", "rows"), ("alerts", "alerts"), ("fill_method", "fill"),
-    ("fill_rows_per_s", "fill rows/s"), ("store_mb", "store MB"), ("startup_s", "READY s"),
+    ("fill_rows_per_s", "fill rows/s"), ("store_mb", "store MB"), ("startup_s", "READY s"), ("restart_s", "restart READY s"),
     ("first_active_after_ready_s", "active.json after READY s"), ("active_json_mb", "active.json MB"),
     ("submissions", "subm."), ("inc_done_p50_ms", "done p50 ms"), ("inc_done_p99_ms", "done p99 ms"),
     ("inc_region_p50_ms", "region p50 ms"), ("inc_region_p99_ms", "region p99 ms"),
@@ -78,6 +78,7 @@ for r in rows:
 for r in rows:
     print("\nc%s startup phases: %s" % (r["counties"], r.get("startup_phases", "—")))
     print("c%d startup evaluation phases ms: %s" % (r["counties"], r.get("startup_evaluation_phases", "—")))
+    print("c%d restart phases: %s (peak RSS %s MiB)" % (r["counties"], r.get("restart_phases", "—"), r.get("restart_hwm_mib", "—")))
     print("c%d reload phases (last): %s" % (r["counties"], r.get("reload_phases", "—")))
     print("c%d submission phases p50/p99 ms: %s" % (r["counties"], r.get("inc_phases_p50_p99_ms", "—")))
     print("c%d journal/region/done n: %s/%s/%s of %s submissions, %s transitions" % (r["counties"],

@@ -142,6 +142,27 @@ import Testing
         #expect(Self.evaluate(data).examinedCount > 100 * mmr.examinedCount)
     }
 
+    /// The daemon finds changes, stores them, then commits them: finding must change nothing (a failed store write
+    /// keeps the old state), and committing must end exactly where `apply` does.
+    @Test func changesLeaveTheTrackerAsItWasAndCommitEndsWhereApplyDoes() throws {
+        var data = Dataset(Self.observations)
+        var applied = AlertTracker()
+        _ = applied.apply(Self.evaluate(data), complete: true, now: "t0")
+        var committed = applied
+        for region in ["县1001", "县1002"] {
+            data.apply(Observation(key: SeriesKey(indicator: "mmr", region: region), period: .year(2024), value: 10))
+        }
+        let result = Self.evaluate(data)
+        let before = committed.records
+        let found = committed.changes(result, complete: true, now: "t1")
+        #expect(committed.records == before)
+        #expect(!found.changed.isEmpty && !found.transitions.isEmpty)
+        committed.commit(found.changed)
+        let viaApply = applied.apply(result, complete: true, now: "t1")
+        #expect(committed.records == applied.records)
+        #expect(viaApply.transitions == found.transitions)
+    }
+
     @Test func incrementalTrackingResolvesOnlyThePairsLookedAt() throws {
         var data = Dataset(Self.observations)
         var tracker = AlertTracker()

@@ -171,8 +171,8 @@ actor WarnDaemon: SubmissionHandler {
             keeping: keys == nil ? .alerts : .all)
         phase("evaluator")
         let now = Self.timestamp()
-        var next = tracker
-        let (transitions, changed) = next.apply(result, complete: keys == nil, now: now)
+        // Found without touching the tracker, committed once stored: a failed store write changes nothing.
+        let (transitions, changed) = tracker.changes(result, complete: keys == nil, now: now)
         let events = transitions.map { t in
             (at: now, alertID: t.record.id, change: t.change.rawValue, rule: t.record.rule,
                 severity: t.record.severity.rawValue, payload: payload(t))
@@ -180,7 +180,7 @@ actor WarnDaemon: SubmissionHandler {
         do {
             let stored = try store.record(changed, events: events)
             lastEventSeq = stored.last?.seq ?? lastEventSeq
-            tracker = next
+            tracker.commit(changed)
             phase("tracker+record")
             try eventLog.append(stored.map(EventLog.line))
             phase("event_log")
