@@ -64,10 +64,17 @@ actor WarnDaemon: SubmissionHandler {
             t = n
         }
         store = try Store(path: config.database)
+        // The alert state is read on the other core while the observations load (WAL readers do not block each
+        // other): at national scale each takes seconds, and start-up waits for both before READY=1.
+        let records = PendingRead<[AlertTracker.Record]>()
+        let reader = store
+        let group = DispatchGroup()
+        DispatchQueue.global().async(group: group) { records.set(Result { try reader.alertRecords() }) }
         dataset = try store.loadDataset()
         asOf = dataset.latestPeriod
         lap("store_load")
-        tracker = AlertTracker(records: try store.alertRecords())
+        group.wait()
+        tracker = AlertTracker(records: try records.get())
         lap("alert_records")
         eventLog = EventLog(path: config.alertsDirectory + "/events.jsonl")
         lastFile = try store.meta("last_file")
@@ -391,4 +398,12 @@ actor WarnDaemon: SubmissionHandler {
     func shutdown() async {
         await flushAlertFiles()
     }
+}
+
+/// The result of a read running on another thread, handed over once the thread is joined.
+private final class PendingRead<Value: Sendable>: @unchecked Sendable {
+    // Written once by the reading thread before `DispatchGroup.wait()` returns on the other: the group orders them.
+    private var result: Result<Value, any Error>?
+    func set(_ r: Result<Value, any Error>) { result = r }
+    func get() throws -> Value { try result!.get() }
 }

@@ -106,12 +106,12 @@ enum DatasetReader {
         return all.count
     }
 
-    private static func text(_ s: OpaquePointer?, _ column: Int32) -> String {
+    static func text(_ s: OpaquePointer?, _ column: Int32) -> String {
         guard let p = sqlite3_column_text(s, column) else { return "" }
         return String(cString: p)
     }
 
-    private static func error(_ rc: Int32, _ db: Database) -> DatabaseError {
+    static func error(_ rc: Int32, _ db: Database) -> DatabaseError {
         DatabaseError(resultCode: ResultCode(rawValue: rc), message: db.lastErrorMessage)
     }
 }

@@ -209,17 +209,7 @@ final class Store: Sendable {
     }
 
     func alertRecords() throws -> [AlertTracker.Record] {
-        try pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT id, rule, plan, series_key, state, severity, message, since FROM alert")
-                .compactMap { row in
-                    guard let key = Self.decodeKey(row["series_key"]),
-                        let state = AlertTracker.State(rawValue: row["state"]),
-                        let severity = Severity(rawValue: row["severity"])
-                    else { return nil }
-                    return AlertTracker.Record(id: row["id"], rule: row["rule"], plan: row["plan"], key: key,
-                        state: state, severity: severity, message: row["message"], since: row["since"])
-                }
-        }
+        try pool.read { db in try AlertRecordReader.read(db) }
     }
 
     /// Persists changed alert records and appends their events, in one transaction; returns the events with their
