@@ -122,11 +122,6 @@ struct ImportCommand: ParsableCommand {
             try store.scanObservations()
             print("scan: \(Self.format(Self.seconds(since: scanStarted))) s; cpu \(Self.format(Self.cpuSeconds() - scanCPU)) s "
                 + "(reading the rows from SQLite only)")
-            let bulkStarted = ContinuousClock.now
-            let bulkCPU = Self.cpuSeconds()
-            let built = try store.buildSeries()
-            print("bulk: \(built) series in \(Self.format(Self.seconds(since: bulkStarted))) s; "
-                + "cpu \(Self.format(Self.cpuSeconds() - bulkCPU)) s (series built whole, without Dataset.apply per row)")
             let t = ContinuousClock.now
             let cpu = Self.cpuSeconds()
             let dataset = try store.loadDataset()

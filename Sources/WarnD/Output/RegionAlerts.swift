@@ -23,19 +23,7 @@ final class RegionAlerts: @unchecked Sendable {
     init(region: String, sortedAlerts: [Alert]) {
         self.region = region
         alerts = sortedAlerts
-        var c = AlertJSON.Counts()
-        for a in sortedAlerts {
-            if a.state == .pending {
-                c.pending += 1
-                continue
-            }
-            switch a.severity {
-            case .critical: c.critical += 1
-            case .warning: c.warning += 1
-            case .info: c.info += 1
-            }
-        }
-        counts = c
+        counts = AlertJSON.counts(sortedAlerts)
         generation = Self.counter.next()
     }
 

@@ -68,44 +68,6 @@ enum DatasetReader {
         return rows + (sum.isNaN ? 1 : 0)
     }
 
-    /// Reads the store into series built whole (one hash per series instead of one `Dataset.apply` per row) and
-    /// returns how many: what loading would cost with a bulk `Dataset` API (for `warnd import --time-load`).
-    static func buildSeries(_ db: Database) throws -> Int {
-        var keys: [SeriesKey?] = []
-        let seriesRows = try db.makeStatement(sql: "SELECT id, indicator, region, dimensions FROM series ORDER BY id")
-        let s = seriesRows.sqliteStatement
-        defer { sqlite3_reset(s) }
-        while sqlite3_step(s) == SQLITE_ROW {
-            let id = Int(sqlite3_column_int64(s, 0))
-            if id >= keys.count { keys.append(contentsOf: repeatElement(nil, count: id - keys.count + 1)) }
-            keys[id] = SeriesKey(indicator: text(s, 1), region: text(s, 2), dimensions: DimensionsJSON.decode(text(s, 3)) ?? [:])
-        }
-        var all: [SeriesKey: Series] = [:]
-        all.reserveCapacity(keys.count)
-        let statement = try db.makeStatement(sql: "SELECT series_id, period, value FROM observation WHERE value IS NOT NULL")
-        let o = statement.sqliteStatement
-        defer { sqlite3_reset(o) }
-        var current = -1
-        var points: [Series.Point] = []
-        func flush() {
-            if current >= 0, current < keys.count, let key = keys[current], !points.isEmpty {
-                all[key] = Series(key: key, points: points)
-            }
-            points.removeAll(keepingCapacity: true)
-        }
-        while sqlite3_step(o) == SQLITE_ROW {
-            let id = Int(sqlite3_column_int64(o, 0))
-            if id != current {
-                flush()
-                current = id
-            }
-            guard let period = StoreSchema.period(code: sqlite3_column_int64(o, 1)) else { continue }
-            points.append(Series.Point(period: period, value: sqlite3_column_double(o, 2)))
-        }
-        flush()
-        return all.count
-    }
-
     static func text(_ s: OpaquePointer?, _ column: Int32) -> String {
         guard let p = sqlite3_column_text(s, column) else { return "" }
         return String(cString: p)

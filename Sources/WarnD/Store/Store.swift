@@ -155,11 +155,6 @@ final class Store: Sendable {
         _ = try pool.read { db in try DatasetReader.scan(db) }
     }
 
-    /// Builds every series whole without a `Dataset` (for `warnd import --time-load`); returns how many.
-    func buildSeries() throws -> Int {
-        try pool.read { db in try DatasetReader.buildSeries(db) }
-    }
-
     /// Rows and submissions stored, from counters kept in each submission's transaction: O(1), whatever the size.
     func counts() throws -> (observations: Int, submissions: Int) {
         try pool.read { db in
