@@ -64,6 +64,7 @@ test: test-deps
 bench: deps
 	bash scripts/bench.sh
 	BENCH_SKIP_BUILD=1 BENCH_SCALES="$${BENCH_SCALES:-183 2844}" bash scripts/bench-ingest.sh
+	bash scripts/bench-sqlite-ceiling.sh
 	BENCH_SKIP_BUILD=1 BENCH_SCALES="$${BENCH_SCALES:-shipped 183 2844}" bash scripts/bench-daemon.sh
 
 install: release install-systemd
