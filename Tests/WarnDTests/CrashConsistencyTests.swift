@@ -17,17 +17,8 @@ import Testing
     static let rowsPerFile = 2000  // 200 series × 10 years
     static let seed: UInt64 = 0x5EED_0005
 
-    /// SplitMix64: a tiny seeded generator, so a failing trial can be replayed.
-    struct Seeded: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
+    /// The trials draw from `warnd generate`'s seeded SplitMix64, so a failing trial can be replayed.
+    typealias Seeded = SplitMix64
 
     /// One running `warnd run`, stderr to a file, killed by its pid.
     struct Daemon {
@@ -110,7 +101,7 @@ import Testing
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/sqlite3") else {
             try Test.cancel("SKIP: no sqlite3 CLI")
         }
-        var rng = Seeded(state: Self.seed)
+        var rng = Seeded(seed: Self.seed)
         let started = Date()
         var trials = 0
         for round in 0..<Self.rounds {

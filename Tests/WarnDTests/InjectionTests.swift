@@ -35,12 +35,7 @@ import Testing
             .write(to: work.appendingPathComponent("dims.csv"), atomically: true, encoding: .utf8)
         try "indicator,region,period,value\n\(i),\(Self.quoted(Self.region)),2024,2.6\n"
             .write(to: work.appendingPathComponent("region.csv"), atomically: true, encoding: .utf8)
-        let script = """
-            set -u
-            W="$1"; B="$2"
-            "$B" run --config "$W/warnd.yaml" --now 2025-03-01 & pid=$!
-            wait_for() { i=0; while [ $i -lt 300 ]; do eval "$1" && return 0; sleep 0.1; i=$((i+1)); done; echo "timeout: $1"; return 1; }
-            wait_for '[ -f "$W/state/reload.json" ]'
+        let script = Harness.daemonScenarioPrologue + """
             "$B" ingest --state-dir "$W/state" "$W/hostile.csv"
             wait_for '[ -n "$(ls "$W/state/archive" 2>/dev/null)" ]'
             "$B" ingest --state-dir "$W/state" "$W/dims.csv"

@@ -224,7 +224,7 @@ struct GenerateCommand: ParsableCommand {
 }
 
 /// A small deterministic generator (SplitMix64), the same on every platform.
-struct SplitMix64 {
+struct SplitMix64: RandomNumberGenerator {
     var state: UInt64
     init(seed: UInt64) { state = seed }
     mutating func next() -> UInt64 {
