@@ -105,11 +105,6 @@ public struct Dataset: Sendable {
         latestPeriod = pointsPerPeriod.last?.period
     }
 
-    /// Series keys by indicator (derived from the index; kept for callers that want the whole set).
-    public var byIndicator: [String: Set<SeriesKey>] {
-        index.mapValues { byRegion in Set(byRegion.values.joined()) }
-    }
-
     public func series(of indicator: String) -> [Series] {
         (index[indicator] ?? [:]).values.joined().sorted().compactMap { series[$0] }
     }
