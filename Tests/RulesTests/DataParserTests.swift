@@ -97,9 +97,30 @@ struct DataParserEncodingTests {
     ] as [([UInt8], String)])
     func utf16AndUtf32AreRefusedByTheirByteOrderMark(bytes: [UInt8], name: String) {
         let data = parse(bytes)
-        #expect(errors(data) == ["d.csv:1:1: error: \(name) is not supported; save as UTF-8 (CSV UTF-8)"])
+        #expect(errors(data) == ["d.csv:1:1: error: \(name) is not supported; save it as UTF-8 (CSV UTF-8)"])
         #expect(data.encoding == "unknown")
         #expect(data.observations.isEmpty)
+    }
+
+    /// "CSV UTF-8" is a choice in a spreadsheet's save dialog; a JSON Lines file comes from a program.
+    @Test func jsonLinesFilesAreNotToldToSaveAsCsv() {
+        let nul = parse(prefix + ", \"value\": 1}\u{0}\n", file: "d.jsonl")
+        #expect(errors(nul) == [
+            "d.jsonl:1:87: error: NUL byte: this is not a text file (UTF-16 without a byte order mark, "
+                + "or a binary file?); write it as UTF-8"
+        ])
+        #expect(errors(parse([0xFF, 0xFE, 0x7B, 0x00], file: "d.ndjson")) == [
+            "d.ndjson:1:1: error: UTF-16 is not supported; write it as UTF-8"
+        ])
+        // Told by the caller, whatever the name says.
+        #expect(errors(parse(Array("{}".utf8) + [0xFF], file: "upload", format: .jsonl)) == [
+            "upload:1:3: error: invalid byte sequence 0xFF: the file is neither UTF-8 nor GB18030; write it as UTF-8"
+        ])
+        // A workbook is a spreadsheet's whatever its name: the spreadsheet advice stays.
+        #expect(errors(parse([0x50, 0x4B, 0x03, 0x04], file: "d.jsonl")) == [
+            "d.jsonl:1:1: error: this is a spreadsheet workbook (.xlsx/.xls/.et), not a text file; "
+                + "save it as UTF-8 (CSV UTF-8)"
+        ])
     }
 
     @Test func byteOrderMarkInTheMiddleIsAnErrorAtItsPosition() {

@@ -33,17 +33,28 @@ public enum DataFileDecoder {
     /// The UTF-8 byte order mark, also what U+FEFF looks like anywhere in UTF-8 text.
     static let byteOrderMark: [UInt8] = [0xEF, 0xBB, 0xBF]
 
-    /// Decodes `bytes`, or throws the reason the file cannot be read as text at all.
-    public static func decode(_ bytes: [UInt8], file: String) throws(DataError) -> Decoded {
+    /// What to do about an unreadable file, in the words of the program that wrote it: "CSV UTF-8" is the name of
+    /// the choice in Excel's and WPS's save dialogs, which means nothing to whoever exports JSON Lines from a system.
+    static func advice(_ format: DataFormat, again: Bool = false) -> String {
+        switch format {
+        case .csv: return "save it \(again ? "again " : "")as UTF-8 (CSV UTF-8)"
+        case .jsonl: return "write it \(again ? "again " : "")as UTF-8"
+        }
+    }
+
+    /// Decodes `bytes`, or throws the reason the file cannot be read as text at all. `format` (else the file
+    /// name's extension, else CSV) only chooses the wording of the advice.
+    public static func decode(_ bytes: [UInt8], file: String, format: DataFormat? = nil) throws(DataError) -> Decoded {
         let start = SourceLocation(file: file, line: 1, column: 1)
-        if let refusal = refusal(forSignatureOf: bytes) {
+        let format = format ?? DataFormat.infer(fromPath: file) ?? .csv
+        if let refusal = refusal(forSignatureOf: bytes, format: format) {
             throw DataError(location: start, message: refusal)
         }
         let hadBOM = bytes.starts(with: byteOrderMark)
         let body = hadBOM ? Array(bytes[3...]) : bytes
         let scan = body.withUnsafeBufferPointer { UTF8Scan($0) }
         if scan.invalidOffset == nil {
-            let problems = try check(body, scan, file: file)
+            let problems = try check(body, scan, file: file, format: format)
             return Decoded(utf8: body, encoding: .utf8, hadByteOrderMark: hadBOM, problems: problems)
         }
         let invalid = scan.invalidOffset!
@@ -57,40 +68,43 @@ public enum DataFileDecoder {
             throw DataError(
                 location: location,
                 message: "invalid UTF-8 byte sequence \(shown) in a file that starts with a UTF-8 byte order mark; "
-                    + "save it again as UTF-8 (CSV UTF-8)"
+                    + advice(format, again: true)
             )
         }
         guard var converted = body.withUnsafeBufferPointer({ convertFromGB18030($0) }) else {
             throw DataError(
                 location: location,
                 message: "invalid byte sequence \(shown): the file is neither UTF-8 nor GB18030; "
-                    + "save it as UTF-8 (CSV UTF-8)"
+                    + advice(format)
             )
         }
         // GB18030 has its own byte order mark, which converts to U+FEFF.
         let gbBOM = converted.starts(with: byteOrderMark)
         if gbBOM { converted.removeFirst(3) }
         let convertedScan = converted.withUnsafeBufferPointer { UTF8Scan($0) }
-        let problems = try check(converted, convertedScan, file: file)
+        let problems = try check(converted, convertedScan, file: file, format: format)
         return Decoded(utf8: converted, encoding: .gb18030, hadByteOrderMark: gbBOM, problems: problems)
     }
 
     /// Why a file is refused from its first bytes alone, or `nil`.
-    static func refusal(forSignatureOf bytes: [UInt8]) -> String? {
+    static func refusal(forSignatureOf bytes: [UInt8], format: DataFormat = .csv) -> String? {
         if bytes.starts(with: [0x00, 0x00, 0xFE, 0xFF]) || bytes.starts(with: [0xFF, 0xFE, 0x00, 0x00]) {
-            return "UTF-32 is not supported; save as UTF-8 (CSV UTF-8)"
+            return "UTF-32 is not supported; " + advice(format)
         }
         if bytes.starts(with: [0xFE, 0xFF]) || bytes.starts(with: [0xFF, 0xFE]) {
-            return "UTF-16 is not supported; save as UTF-8 (CSV UTF-8)"
+            return "UTF-16 is not supported; " + advice(format)
         }
         if bytes.starts(with: [0x50, 0x4B, 0x03, 0x04]) || bytes.starts(with: [0xD0, 0xCF, 0x11, 0xE0]) {
-            return "this is a spreadsheet workbook (.xlsx/.xls/.et), not a text file; save it as UTF-8 (CSV UTF-8)"
+            // A workbook is a spreadsheet's, whatever its name says: the CSV advice is the one that helps.
+            return "this is a spreadsheet workbook (.xlsx/.xls/.et), not a text file; " + advice(.csv)
         }
         return nil
     }
 
     /// The errors of otherwise valid UTF-8: a NUL byte stops everything, stray byte order marks do not.
-    private static func check(_ text: [UInt8], _ scan: UTF8Scan, file: String) throws(DataError) -> [DataError] {
+    private static func check(_ text: [UInt8], _ scan: UTF8Scan, file: String, format: DataFormat) throws(DataError)
+        -> [DataError]
+    {
         if let nul = scan.nulOffset {
             let location = text.withUnsafeBufferPointer {
                 TextPosition.locate(nul, in: $0, from: 0, line: 1, file: file)
@@ -98,7 +112,7 @@ public enum DataFileDecoder {
             throw DataError(
                 location: location,
                 message: "NUL byte: this is not a text file (UTF-16 without a byte order mark, or a binary file?); "
-                    + "save it as UTF-8 (CSV UTF-8)"
+                    + advice(format)
             )
         }
         guard !scan.byteOrderMarks.isEmpty else { return [] }

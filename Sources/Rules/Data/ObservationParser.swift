@@ -24,7 +24,7 @@ public struct ObservationParser: Sendable {
     public func parse(_ bytes: [UInt8], file: String, format: DataFormat? = nil) -> ParsedData {
         let decoded: DataFileDecoder.Decoded
         do {
-            decoded = try DataFileDecoder.decode(bytes, file: file)
+            decoded = try DataFileDecoder.decode(bytes, file: file, format: format)
         } catch {
             let guess = format ?? DataFormat.infer(fromPath: file) ?? .csv
             return ParsedData(errors: [error], encoding: "unknown", format: guess)
