@@ -54,6 +54,8 @@ enum DatasetReader {
             counts.merge(part.counts)
             built.append(part)
         }
+        // Each reader filled its page cache with pages read once; a connection keeps its cache for good otherwise.
+        pool.releaseMemory()
         return Dataset(orderedSeries: merge(built), counts: counts)
     }
 
