@@ -11,6 +11,7 @@ struct EvalCommand: ParsableCommand {
             --at evaluates as of a past period (only data up to it); --now fixes the evaluation day (for 'stale'
             rules). --explain RULE shows, per series, the points used, the fitted line, forecast, interval, p_meet
             and progress ratio. --backtest FROM..TO replays the periods one by one (see 'warnd backtest').
+            --state-dir DIR evaluates what the daemon's store in DIR holds (read-only) instead of --data files.
             """
     )
 
