@@ -18,8 +18,9 @@ import Rules
 /// ``Dataset/init(orderedSeries:counts:)``. Rows are read with the raw SQLite calls: GRDB's `Row` per row costs more
 /// than the read itself at 12 M rows.
 enum DatasetReader {
-    /// How many ranges of series the observations are read in: one per core.
-    static var defaultParts: Int { max(1, min(8, sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
+    /// How many ranges of series the observations are read in: two per core, so that the keys' task (about half
+    /// a range's work) and the ranges even out over the cores instead of one core finishing a range alone.
+    static var defaultParts: Int { 2 * max(1, min(8, sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
 
     static func read(_ pool: DatabasePool, parts: Int = defaultParts) throws -> Dataset {
         let maxID = try pool.read { db in try Int.fetchOne(db, sql: "SELECT max(id) FROM series") } ?? 0
