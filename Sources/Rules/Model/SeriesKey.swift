@@ -141,7 +141,8 @@ extension SeriesKey {
             return id
         }
 
-        /// A key from ids this interner returned.
+        /// A key from ids this interner returned. Take the ids first (`let i = interner.string(…)`): an id made in
+        /// this call's own arguments is added to a copy, after `self` was already read.
         public func key(indicator: Int, region: Int, dimensions: Int) -> SeriesKey {
             SeriesKey(storage: Storage(indicator: strings[indicator], region: strings[region],
                 dimensions: dimensionLists[dimensions],
