@@ -74,6 +74,8 @@ import Testing
             expectSame(try store.loadDataset(parts: parts), expected, parts: parts)
         }
         expectSame(try store.loadDataset(), expected, parts: DatasetReader.defaultParts)
+        // What a load falls back to when a submission keeps being committed under its parallel tasks.
+        expectSame(try DatasetReader.readInOneTransaction(store.pool), expected, parts: 0)
     }
 
     @Test func anEmptyStoreLoadsAnEmptyDataset() throws {

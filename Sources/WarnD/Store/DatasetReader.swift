@@ -23,7 +23,21 @@ enum DatasetReader {
     static var defaultParts: Int { 2 * max(1, min(8, sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
 
     static func read(_ pool: DatabasePool, parts: Int = defaultParts) throws -> Dataset {
-        let maxID = try pool.read { db in try Int.fetchOne(db, sql: "SELECT max(id) FROM series") } ?? 0
+        // Each task reads in its own transaction, so a submission committed meanwhile (a daemon beside
+        // `warnd eval --state-dir`) would mix two states: every task notes the submissions counter, which each
+        // submission's transaction bumps, and a load whose tasks saw different values is done again; after three
+        // such tries, in one transaction on one core.
+        for _ in 0..<3 {
+            if let dataset = try readInParallel(pool, parts: parts) { return dataset }
+        }
+        return try readInOneTransaction(pool)
+    }
+
+    /// The load on every core, or `nil` when its tasks did not all see the same committed state.
+    static func readInParallel(_ pool: DatabasePool, parts: Int) throws -> Dataset? {
+        let (maxID, snapshot) = try pool.read { db in
+            (try Int.fetchOne(db, sql: "SELECT max(id) FROM series") ?? 0, try submissions(db))
+        }
         guard maxID > 0 else { return Dataset() }
         let partCount = max(1, min(parts, maxID))
         // Equal ranges of ids: the series of a store have about as many points each.
@@ -40,6 +54,9 @@ enum DatasetReader {
             }
         }
         let keys = try keysSlot.get(0)
+        guard keys.snapshot == snapshot, try (0..<partCount).allSatisfy({ try partSlots.get($0).snapshot == snapshot }) else {
+            return nil
+        }
         let keyed = Slots<Part>(count: partCount)
         DispatchQueue.concurrentPerform(iterations: partCount) { i in
             keyed.set(i, Result {
@@ -48,22 +65,41 @@ enum DatasetReader {
                 return part
             })
         }
-        var counts = Dataset.PeriodCounts()
         var built: [Part] = []
-        for i in 0..<partCount {
-            let part = try keyed.get(i)
-            counts.merge(part.counts)
-            built.append(part)
-        }
+        for i in 0..<partCount { built.append(try keyed.get(i)) }
         // Each reader filled its page cache with pages read once; a connection keeps its cache for good otherwise.
         pool.releaseMemory()
+        return assemble(built)
+    }
+
+    /// The same load in one read transaction, on one core.
+    static func readInOneTransaction(_ pool: DatabasePool) throws -> Dataset {
+        try pool.read { db in
+            let maxID = try Int.fetchOne(db, sql: "SELECT max(id) FROM series") ?? 0
+            guard maxID > 0 else { return Dataset() }
+            var part = try readPart(db, ids: 1..<Int64(maxID) + 1)
+            part.attach(try readKeys(db, maxID: maxID))
+            return assemble([part])
+        }
+    }
+
+    private static func assemble(_ built: [Part]) -> Dataset {
+        var counts = Dataset.PeriodCounts()
+        for part in built { counts.merge(part.counts) }
         return Dataset(orderedSeries: merge(built), counts: counts)
+    }
+
+    /// The submissions counter: it changes with every committed submission, so it tells committed states apart.
+    static func submissions(_ db: Database) throws -> Int64 {
+        try Int64.fetchOne(db, sql: "SELECT value FROM counter WHERE name = 'submissions'") ?? 0
     }
 
     /// The keys of the store by id, and each key's position in ``SeriesKey`` order.
     struct Keys: Sendable {
         var byID: [SeriesKey?] = []
         var order: [UInt64] = []
+        /// ``submissions(_:)`` in the transaction that read them.
+        var snapshot: Int64 = 0
     }
 
     /// One range of series ids, built: its series (tagged with their id, then with their key's position) and their
@@ -71,6 +107,8 @@ enum DatasetReader {
     struct Part: Sendable {
         var series: [(tag: UInt64, series: Series)] = []
         var counts = Dataset.PeriodCounts()
+        /// ``submissions(_:)`` in the transaction that read them.
+        var snapshot: Int64 = 0
 
         /// Gives each series its key, drops series whose id has none, and sorts them by key position.
         mutating func attach(_ keys: Keys) {
@@ -146,7 +184,8 @@ enum DatasetReader {
             }
             rows.append((id, last.indicator.id, last.region.id, last.dimensions.id))
         }
-        var keys = Keys(byID: Array(repeating: nil, count: maxID + 1), order: Array(repeating: 0, count: maxID + 1))
+        var keys = Keys(byID: Array(repeating: nil, count: maxID + 1), order: Array(repeating: 0, count: maxID + 1),
+            snapshot: try submissions(db))
         // Key order is indicator, region, then the dimension list: rank the distinct values once, then a key's
         // position is the three ranks packed into one integer (equal values, even spelled differently, share a rank).
         let stringRank = ranks(interner.strings, by: <)
@@ -184,7 +223,7 @@ enum DatasetReader {
 
     /// Reads the observations of one range of series ids into series tagged with their id.
     static func readPart(_ db: Database, ids: Range<Int64>) throws -> Part {
-        var part = Part()
+        var part = Part(snapshot: try submissions(db))
         let statement = try db.makeStatement(sql: """
             SELECT series_id, period, value FROM observation
             WHERE series_id >= ? AND series_id < ? AND value IS NOT NULL
