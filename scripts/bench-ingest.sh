@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Ingest end to end (parse, validate, commit) with `warnd import` into an empty store, per scale: one big file and
-# many county files; then the time to load the whole store as the daemon does before READY (`--time-load`).
+# many county files; then the time to load the whole store as the daemon does before READY (`--time-load`), and a
+# cold evaluation from that store (`warnd eval --state-dir S --timings`: load + evaluate, one command).
 #
 #   BENCH_SCALES="183 2844"        counties per scale (province, national)
 #   BENCH_DATA=/work/bench-data    use pre-generated data (<dir>/cN/{files,one}/…) instead of generating it
@@ -69,9 +70,15 @@ for n in $SCALES; do
         run "$BIN" import --state-dir "$state" --rules "$SRC/files/rules" --time-load
         load=$(sed -n 's/^load: .* in \([0-9.]*\) s; .*/\1/p' "$DIR/last.out")
         loadcpu=$(sed -n 's/^load: .*; cpu \([0-9.]*\) s$/\1/p' "$DIR/last.out")
-        rows+=("$(printf '%-9s %-6s %6s %9s %8s %10s %7s %11s %10s %8s %9s %5s %7s %8s %8s %8s' "$name" "$layout" \
-            "${#files[@]}" "$nrows" "$secs" "$rps" "$cpu" "$cpurps" "$wrps" "$ingest_rss" "$((bytes / 1048576))" "$bpr" \
-            "$load" "$loadcpu" "$WALL" "$RSS")")
+        load_wall=$WALL
+        load_rss=$RSS
+        # Cold evaluation from the store: what the daemon does before READY, as one command (load + evaluate).
+        run "$BIN" eval --rules "$SRC/files/rules" --state-dir "$state" --now 2025-07-01 --format json --timings
+        cold_load=$(sed -n 's/.* load_ms=\([0-9.]*\) .*/\1/p' "$DIR/last.time")
+        cold_eval=$(sed -n 's/.* eval_ms=\([0-9.]*\) .*/\1/p' "$DIR/last.time")
+        rows+=("$(printf '%-9s %-6s %6s %9s %8s %10s %7s %11s %10s %8s %9s %5s %7s %8s %8s %8s %8s %8s %7s %7s' "$name" \
+            "$layout" "${#files[@]}" "$nrows" "$secs" "$rps" "$cpu" "$cpurps" "$wrps" "$ingest_rss" "$((bytes / 1048576))" \
+            "$bpr" "$load" "$loadcpu" "$load_wall" "$load_rss" "$cold_load" "$cold_eval" "$WALL" "$RSS")")
         echo "${rows[-1]}" >&2
         [ "${BENCH_KEEP:-0}" = 1 ] || rm -rf "$state"
     done
@@ -79,11 +86,14 @@ done
 
 echo
 echo "warnd import into an empty store (release build; $(nproc) cores; load average $(cut -d' ' -f1-3 /proc/loadavg))"
-printf '%-9s %-6s %6s %9s %8s %10s %7s %11s %10s %8s %9s %5s %7s %8s %8s %8s\n' scale layout files rows import_s \
-    rows/s cpu_s rows/cpu_s wall_rows/s rss_MiB store_MiB B/row load_s load_cpu load_wall load_rss
+printf '%-9s %-6s %6s %9s %8s %10s %7s %11s %10s %8s %9s %5s %7s %8s %8s %8s %8s %8s %7s %7s\n' scale layout files \
+    rows import_s rows/s cpu_s rows/cpu_s wall_rows/s rss_MiB store_MiB B/row load_s load_cpu load_wall load_rss \
+    cold_load_ms cold_eval_ms cold_s cold_rss
 for r in "${rows[@]}"; do echo "$r"; done
 echo
 echo "import_s/rows/s: read + hash + parse + validate + commit of all files (warnd's own clock, rules loading"
 echo "excluded); cpu_s: user+sys CPU of that part, both cores (rows/cpu_s is immune to other load on the machine);"
 echo "wall_rows/s: the whole process; store = warnd.sqlite + WAL; load_s/load_cpu: Store.loadDataset() of the whole"
 echo "store (what the daemon does before READY); load_wall/load_rss: that process (rules loading included)."
+echo "cold_*: \`warnd eval --state-dir S --now 2025-07-01 --format json --timings\` (the store read-only, loaded on"
+echo "every core, then every rule evaluated): load and eval ms on warnd's clock, the whole process's wall s and RSS."

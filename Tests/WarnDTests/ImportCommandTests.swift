@@ -111,6 +111,25 @@ import Testing
         #expect(try Store(path: dir + "/parts/warnd.sqlite").counts() == (observations: 4160, submissions: 1))
     }
 
+    @Test func evalFromAStateDirectoryPrintsWhatEvalFromTheImportedFilesPrints() throws {
+        let (dir, rules, data) = try generated()
+        let imported = try WarnDBinary.run(["import", "--state-dir", dir + "/s", "--rules", rules, data])
+        try #require(imported.status == 0, "\(imported.stderr)")
+        let common = ["eval", "--rules", rules, "--now", "2025-07-01", "--format", "json"]
+        let fromFiles = try WarnDBinary.run(common + ["--data", data])
+        let fromStore = try WarnDBinary.run(common + ["--state-dir", dir + "/s", "--timings"])
+        #expect(fromStore.status == 0, "\(fromStore.stderr)")
+        #expect(fromStore.stdout == fromFiles.stdout)
+        #expect(fromStore.stdout.contains("\"alerts\""))
+        #expect(fromStore.stderr.contains("load_ms="), "\(fromStore.stderr)")
+        let missing = try WarnDBinary.run(common + ["--state-dir", dir + "/nothing"])
+        #expect(missing.status == 1)
+        #expect(missing.stderr.contains("no store here"), "\(missing.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir + "/nothing/warnd.sqlite"))
+        let both = try WarnDBinary.run(common + ["--state-dir", dir + "/s", "--data", data])
+        #expect(both.status != 0 && both.stderr.contains("not both"), "\(both.stderr)")
+    }
+
     @Test func aProblemInALaterPartIsReportedAsForTheWholeFileAndNothingIsStored() throws {
         let (dir, rules, data) = try generated()
         var lines = try String(contentsOfFile: data, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)

@@ -78,6 +78,79 @@ public struct Dataset: Sendable {
         for p in new.points { countPoint(p.period, by: 1) }
     }
 
+    /// Builds a dataset from whole series given in ascending ``SeriesKey`` order, each key once, with the point
+    /// counts of exactly those series: how the store is loaded on several cores (each core reads and counts its share,
+    /// then the shares are merged in key order). Equal to inserting the series one by one, but the index is built
+    /// by appending runs of keys instead of a sorted insertion per key, and points are counted by a merge walk
+    /// instead of a search per point. Series without points are left out, as ``insert(_:)`` does.
+    public init(orderedSeries: [Series], counts: PeriodCounts) {
+        series.reserveCapacity(orderedSeries.count)
+        var regions: [String: [SeriesKey]] = [:]
+        var run: [SeriesKey] = []
+        var previous: SeriesKey?
+        func closeRun() {
+            guard let p = previous, !run.isEmpty else { return }
+            regions[p.region] = run
+            run.removeAll()
+        }
+        for s in orderedSeries where !s.points.isEmpty {
+            if let p = previous {
+                assert(p < s.key, "orderedSeries: \(p) before \(s.key) is not ascending")
+                if p.indicator != s.key.indicator {
+                    closeRun()
+                    index[p.indicator] = regions
+                    regions = [:]
+                } else if p.region != s.key.region {
+                    closeRun()
+                }
+            }
+            series[s.key] = s
+            run.append(s.key)
+            previous = s.key
+        }
+        closeRun()
+        if let p = previous { index[p.indicator] = regions }
+        pointsPerPeriod = counts.counts
+        latestPeriod = pointsPerPeriod.last?.period
+    }
+
+    /// How many points each period has over some series, kept in period order: built beside the series handed to
+    /// ``init(orderedSeries:counts:)``, in parts that are then merged.
+    public struct PeriodCounts: Sendable {
+        fileprivate private(set) var counts: [(period: Period, count: Int)] = []
+
+        public init() {}
+
+        /// Counts the points of one series (in period order, as a ``Series`` keeps them): one walk beside the
+        /// counts, since most series have the same few periods.
+        public mutating func add(_ points: [Series.Point]) {
+            var c = 0
+            for p in points {
+                while c < counts.count, counts[c].period < p.period { c += 1 }
+                if c < counts.count, counts[c].period == p.period {
+                    counts[c].count += 1
+                } else {
+                    counts.insert((p.period, 1), at: c)
+                }
+                c += 1
+            }
+        }
+
+        /// Adds another part's counts.
+        public mutating func merge(_ other: PeriodCounts) {
+            var c = 0
+            for (period, n) in other.counts {
+                while c < counts.count, counts[c].period < period { c += 1 }
+                if c < counts.count, counts[c].period == period {
+                    counts[c].count += n
+                } else {
+                    counts.insert((period, n), at: c)
+                }
+                c += 1
+            }
+        }
+    }
+
     /// Makes room for `count` series, so that a bulk load does not regrow the table.
     public mutating func reserveCapacity(_ count: Int) {
         series.reserveCapacity(count)

@@ -9,17 +9,24 @@ public struct SeriesKey: Hashable, Sendable, Comparable, CustomStringConvertible
         let indicator: String
         let region: String
         let dimensions: [Dimension]
-        /// The standard hash of the three fields (so canonically equal strings hash equal, as `==` needs).
+        /// A hash of the three fields' standard hashes (so canonically equal strings hash equal, as `==` needs).
+        /// Built from the fields' own hashes rather than their contents so that an ``Interner``, which hashes each
+        /// distinct string once, can give 900 000 keys their hash without hashing their (Chinese) strings again.
         let hash: Int
 
-        init(indicator: String, region: String, dimensions: [Dimension]) {
+        convenience init(indicator: String, region: String, dimensions: [Dimension]) {
+            self.init(indicator: indicator, region: region, dimensions: dimensions,
+                hashes: (indicator.hashValue, region.hashValue, dimensions.hashValue))
+        }
+
+        init(indicator: String, region: String, dimensions: [Dimension], hashes: (Int, Int, Int)) {
             self.indicator = indicator
             self.region = region
             self.dimensions = dimensions
             var h = Hasher()
-            h.combine(indicator)
-            h.combine(region)
-            h.combine(dimensions)
+            h.combine(hashes.0)
+            h.combine(hashes.1)
+            h.combine(hashes.2)
             hash = h.finalize()
         }
     }
@@ -89,5 +96,61 @@ public struct SeriesKey: Hashable, Sendable, Comparable, CustomStringConvertible
         if a.indicator != b.indicator { return a.indicator < b.indicator }
         if a.region != b.region { return a.region < b.region }
         return a.dimensions.lexicographicallyPrecedes(b.dimensions)
+    }
+}
+
+extension SeriesKey {
+    /// Makes keys that share their repeated parts: each distinct indicator, region and dimension list is stored (and
+    /// hashed) once, however many keys use it.
+    ///
+    /// A national store has ≈ 900 000 keys over a few hundred indicators, a few thousand regions and a handful of
+    /// dimension lists; built one by one, every key carried its own copies (an indicator id longer than 15 bytes is
+    /// a heap string, a dimension list a heap array) and hashed its strings. Shared strings also compare equal by
+    /// identity, without reading their bytes. Values are referred to by the small integers ``string(_:)`` and
+    /// ``dimensions(_:)`` return; the keys made are ordinary keys, equal to ones made by ``init(indicator:region:dimensions:)``.
+    public struct Interner {
+        private var stringIDs: [String: Int] = [:]
+        /// The distinct strings, by id.
+        public private(set) var strings: [String] = []
+        private var stringHashes: [Int] = []
+        private var dimensionIDs: [[Dimension]: Int] = [:]
+        /// The distinct dimension lists (each sorted by name), by id.
+        public private(set) var dimensionLists: [[Dimension]] = []
+        private var dimensionHashes: [Int] = []
+
+        public init() {}
+
+        /// The id of `s`, adding it when it is new.
+        public mutating func string(_ s: String) -> Int {
+            if let id = stringIDs[s] { return id }
+            let id = strings.count
+            strings.append(s)
+            stringHashes.append(s.hashValue)
+            stringIDs[s] = id
+            return id
+        }
+
+        /// The id of a dimension list (given as name → value), adding it when it is new.
+        public mutating func dimensions(_ map: [String: String]) -> Int {
+            let list = map.map { Dimension(name: strings[string($0.key)], value: strings[string($0.value)]) }.sorted()
+            if let id = dimensionIDs[list] { return id }
+            let id = dimensionLists.count
+            dimensionLists.append(list)
+            dimensionHashes.append(list.hashValue)
+            dimensionIDs[list] = id
+            return id
+        }
+
+        /// A key from ids this interner returned. Take the ids first (`let i = interner.string(…)`): an id made in
+        /// this call's own arguments is added to a copy, after `self` was already read.
+        public func key(indicator: Int, region: Int, dimensions: Int) -> SeriesKey {
+            SeriesKey(storage: Storage(indicator: strings[indicator], region: strings[region],
+                dimensions: dimensionLists[dimensions],
+                hashes: (stringHashes[indicator], stringHashes[region], dimensionHashes[dimensions])))
+        }
+    }
+
+    private init(storage: Storage) {
+        self.storage = storage
     }
 }

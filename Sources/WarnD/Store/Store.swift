@@ -13,10 +13,15 @@ final class Store: Sendable {
 
     /// Opens (creating or migrating) the store. `exclusive` is for `warnd import`: it fails at once when any other
     /// process has the store open, and keeps everyone else out while it runs (see ``StoreLock``).
-    init(path: String, exclusive: Bool = false) throws {
+    ///
+    /// `readOnly` is for `warnd eval --state-dir`: it never writes (no migration; a store of an older schema, or no
+    /// store, is an error), so it can read a running daemon's store beside it.
+    init(path: String, exclusive: Bool = false, readOnly: Bool = false) throws {
         self.path = path
+        if readOnly, !FileManager.default.fileExists(atPath: path) { throw StoreError.missing(path: path) }
         lock = try StoreLock(databasePath: path, exclusive: exclusive)
         var config = Configuration()
+        config.readonly = readOnly
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
             try db.execute(sql: "PRAGMA foreign_keys = ON")
@@ -27,7 +32,13 @@ final class Store: Sendable {
         }
         config.busyMode = .timeout(10)
         pool = try DatabasePool(path: path, configuration: config)
-        try Self.migrator.migrate(pool)
+        if readOnly {
+            guard try pool.read({ db in try Self.migrator.hasCompletedMigrations(db) }) else {
+                throw StoreError.outdated(path: path)
+            }
+        } else {
+            try Self.migrator.migrate(pool)
+        }
     }
 
     static var migrator: DatabaseMigrator { StoreSchema.migrator }
@@ -146,9 +157,14 @@ final class Store: Sendable {
         }
     }
 
-    /// Every stored observation as a dataset (what the daemon evaluates).
+    /// Every stored observation as a dataset (what the daemon evaluates), read on every core.
     func loadDataset() throws -> Dataset {
-        try pool.read { db in try DatasetReader.read(db) }
+        try DatasetReader.read(pool)
+    }
+
+    /// The same, read in `parts` ranges of series (tests compare the parallel load with a serial one).
+    func loadDataset(parts: Int) throws -> Dataset {
+        try DatasetReader.read(pool, parts: parts)
     }
 
     /// Reads every stored observation without building anything (for `warnd import --time-load`).

@@ -7,6 +7,10 @@ enum StoreError: Error, CustomStringConvertible {
     case repeatedInSubmission
     /// The file was stored before, under this name.
     case duplicate(of: String)
+    /// Opened read-only, but there is no store at this path.
+    case missing(path: String)
+    /// Opened read-only, but the store's schema is older than this warnd's (a read-write open migrates it).
+    case outdated(path: String)
 
     var description: String {
         switch self {
@@ -14,6 +18,8 @@ enum StoreError: Error, CustomStringConvertible {
         case .lockFile(let path, let code): return "\(path): cannot open the lock file: \(String(cString: strerror(code)))"
         case .repeatedInSubmission: return "a series and period appear twice in the file"
         case .duplicate(let name): return "already stored as \(name)"
+        case .missing(let path): return "\(path): no store here"
+        case .outdated(let path): return "\(path): the store has an older schema; start the daemon or run 'warnd import' once to migrate it"
         }
     }
 }
