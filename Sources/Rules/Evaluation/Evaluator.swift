@@ -63,7 +63,7 @@ public struct Evaluator: Sendable {
             checks += results[u].checks
             examined += results[u].examined
         }
-        let alerts = ordered(results, units: units)
+        let alerts = ordered(&results, units: units)
         return Result(time: time, outcomes: outcomes, alerts: alerts, seriesCount: data.count, checkCount: checks,
             examinedCount: examined, retention: retention)
     }
@@ -133,12 +133,26 @@ public struct Evaluator: Sendable {
 
     private struct UnitResult: Sendable {
         var outcomes: [Outcome] = []
-        /// The holding outcomes with their ids and messages; made ``Alert``s when ordered, so that the units hold
-        /// these small triples, not a second copy of every alert's plan and indicator, while the ordered array is
-        /// built (the peak of a national evaluation's memory).
-        var alerts: [(outcome: Outcome, id: String, message: String)] = []
+        /// The unit's alerts, in the order its outcomes came in. Held in a buffer of their own that the join
+        /// moves them out of (``ordered(_:units:)``): copying half a million alerts into the ordered array and
+        /// then releasing the units' copies was most of the serial end of a national evaluation, and both copies
+        /// at once its peak of memory.
+        var alerts = AlertBuffer()
+        /// Whether ``alerts`` are in key order (so a run of units of one rule needs no sort to be ordered).
+        var alertsInKeyOrder = true
         var checks = 0
         var examined = 0
+    }
+
+    /// Alerts in memory the join owns: initialized by the unit that made them, moved out (and the memory freed)
+    /// exactly once by ``ordered(_:units:)``.
+    struct AlertBuffer: @unchecked Sendable {
+        var base: UnsafeMutablePointer<Alert>?
+        var count = 0
+
+        subscript(i: Int) -> Alert {
+            get { base![i] }
+        }
     }
 
     /// Runs the units on all cores, in batches of about equal size (counted in regions), results in unit order.
@@ -183,9 +197,21 @@ public struct Evaluator: Sendable {
         let outcomes = self.outcomes(of: rule, plan: plan, indicator: indicator, regions: unit.regions, data: data,
             time: time, only: keys, examined: &examined)
         var result = UnitResult(checks: outcomes.count, examined: examined)
-        let renderer = MessageRenderer(indicator: indicator, plan: plan)
-        for o in outcomes where o.state != nil {
-            result.alerts.append((o, o.id, renderer.render(o)))
+        let holding = outcomes.reduce(0) { $0 + ($1.state != nil ? 1 : 0) }
+        if holding > 0 {
+            let renderer = MessageRenderer(indicator: indicator, plan: plan, rule: rule)
+            let summary = plan.summary
+            let base = UnsafeMutablePointer<Alert>.allocate(capacity: holding)
+            var n = 0
+            var lastKey: SeriesKey?
+            for o in outcomes where o.state != nil {
+                if let k = lastKey, result.alertsInKeyOrder, o.key < k { result.alertsInKeyOrder = false }
+                lastKey = o.key
+                (base + n).initialize(to: Alert(id: o.id, outcome: o, plan: summary, indicator: indicator,
+                    message: renderer.render(o)))
+                n += 1
+            }
+            result.alerts = AlertBuffer(base: base, count: n)
         }
         if retention == .all { result.outcomes = outcomes }
         return result
@@ -212,35 +238,68 @@ public struct Evaluator: Sendable {
     }
 
     /// The units' alerts in ``Alert/ordered(_:_:)`` order, ties in unit order (as a stable sort of them joined
-    /// would give), copied once: the order is found on (unit, alert) index pairs and small keys — the rule's rank,
-    /// then the series key — instead of moving whole alerts and comparing plan and rule ids.
-    private func ordered(_ results: [UnitResult], units: [Unit]) -> [Alert] {
+    /// would give), each moved once out of its unit's buffer, on all cores.
+    ///
+    /// The units of one rule cover its regions in string order and each yields its alerts in key order, so the
+    /// units of a rank joined in unit order are usually ordered already: that is checked (each unit checked its
+    /// own alerts, here only where two units meet) and only a rank that is not gets sorted, on (unit, alert)
+    /// index pairs by series key.
+    private func ordered(_ results: inout [UnitResult], units: [Unit]) -> [Alert] {
         let ranks = ruleRanks(units)
-        var order: [(rank: Int, unit: Int32, alert: Int32)] = []
-        order.reserveCapacity(results.reduce(0) { $0 + $1.alerts.count })
-        for (u, r) in results.enumerated() {
-            let rank = ranks[units[u].rule]!
-            for a in r.alerts.indices { order.append((rank, Int32(u), Int32(a))) }
+        // The units by rank, ties in unit order.
+        let byRank = units.indices.sorted { (ranks[units[$0].rule]!, $0) < (ranks[units[$1].rule]!, $1) }
+        // Where each alert goes: runs of a unit's alerts moved to consecutive places.
+        var runs: [(unit: Int32, from: Int32, count: Int32, to: Int)] = []
+        var total = 0
+        var g = 0
+        while g < byRank.count {
+            let rank = ranks[units[byRank[g]].rule]!
+            var end = g
+            while end < byRank.count, ranks[units[byRank[end]].rule]! == rank { end += 1 }
+            var inOrder = true
+            var previous: (unit: Int, alert: Int)?
+            for u in byRank[g..<end] where results[u].alerts.count > 0 {
+                if !results[u].alertsInKeyOrder { inOrder = false }
+                if let p = previous, results[u].alerts[0].key < results[p.unit].alerts[p.alert].key { inOrder = false }
+                previous = (u, results[u].alerts.count - 1)
+                if !inOrder { break }
+            }
+            if inOrder {
+                for u in byRank[g..<end] where results[u].alerts.count > 0 {
+                    runs.append((Int32(u), 0, Int32(results[u].alerts.count), total))
+                    total += results[u].alerts.count
+                }
+            } else {
+                var order: [(key: SeriesKey, unit: Int32, alert: Int32)] = []
+                for u in byRank[g..<end].sorted() {
+                    for a in 0..<results[u].alerts.count { order.append((results[u].alerts[a].key, Int32(u), Int32(a))) }
+                }
+                order.sort { x, y in
+                    if x.key != y.key { return x.key < y.key }
+                    return (x.unit, x.alert) < (y.unit, y.alert)
+                }
+                for o in order {
+                    runs.append((o.unit, o.alert, 1, total))
+                    total += 1
+                }
+            }
+            g = end
         }
-        order.sort { x, y in
-            if x.rank != y.rank { return x.rank < y.rank }
-            let kx = results[Int(x.unit)].alerts[Int(x.alert)].outcome.key
-            let ky = results[Int(y.unit)].alerts[Int(y.alert)].outcome.key
-            if kx != ky { return kx < ky }
-            return (x.unit, x.alert) < (y.unit, y.alert)
-        }
-        // Each unit's plan summary and indicator, made once (a unit with alerts has its indicator in the catalog).
-        var summaries: [Plan.Summary?] = Array(repeating: nil, count: units.count)
-        var indicators: [Indicator?] = Array(repeating: nil, count: units.count)
-        for (u, r) in results.enumerated() where !r.alerts.isEmpty {
-            let plan = ruleSet.plans[units[u].rule.plan]
-            summaries[u] = plan.summary
-            indicators[u] = ruleSet.catalog[plan.rules[units[u].rule.rule].indicator]
-        }
-        return order.map {
-            let u = Int($0.unit)
-            let a = results[u].alerts[Int($0.alert)]
-            return Alert(id: a.id, outcome: a.outcome, plan: summaries[u]!, indicator: indicators[u]!, message: a.message)
+        let buffers = results.map(\.alerts)
+        for u in results.indices { results[u].alerts = AlertBuffer() }
+        let allRuns = runs
+        return [Alert](unsafeUninitializedCapacity: total) { out, count in
+            nonisolated(unsafe) let destination = out
+            let chunks = allRuns.count < 64 ? 1 : 16
+            let work = { @Sendable (c: Int) in
+                for r in allRuns[(allRuns.count * c / chunks)..<(allRuns.count * (c + 1) / chunks)] {
+                    let from = buffers[Int(r.unit)].base! + Int(r.from)
+                    (destination.baseAddress! + r.to).moveInitialize(from: from, count: Int(r.count))
+                }
+            }
+            if chunks == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: chunks, execute: work) }
+            for b in buffers { b.base?.deallocate() }
+            count = total
         }
     }
 
