@@ -201,14 +201,16 @@ public struct Evaluator: Sendable {
         if holding > 0 {
             let renderer = MessageRenderer(indicator: indicator, plan: plan, rule: rule)
             let summary = plan.summary
+            let prefix = Fingerprint.RulePrefix(rule.id)
             let base = UnsafeMutablePointer<Alert>.allocate(capacity: holding)
             var n = 0
             var lastKey: SeriesKey?
             for o in outcomes where o.state != nil {
                 if let k = lastKey, result.alertsInKeyOrder, o.key < k { result.alertsInKeyOrder = false }
                 lastKey = o.key
-                (base + n).initialize(to: Alert(id: o.id, outcome: o, plan: summary, indicator: indicator,
-                    message: renderer.render(o)))
+                // `o.id`, with the rule's part of the hash fed once per unit.
+                (base + n).initialize(to: Alert(id: Fingerprint.of(rule: prefix, key: o.key), outcome: o,
+                    plan: summary, indicator: indicator, message: renderer.render(o)))
                 n += 1
             }
             result.alerts = AlertBuffer(base: base, count: n)
