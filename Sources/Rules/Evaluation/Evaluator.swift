@@ -133,26 +133,35 @@ public struct Evaluator: Sendable {
 
     private struct UnitResult: Sendable {
         var outcomes: [Outcome] = []
-        /// The unit's alerts, in the order its outcomes came in. Held in a buffer of their own that the join
-        /// moves them out of (``ordered(_:units:)``): copying half a million alerts into the ordered array and
-        /// then releasing the units' copies was most of the serial end of a national evaluation, and both copies
-        /// at once its peak of memory.
+        /// The unit's alerts, in the order its outcomes came in, without their plan and indicator (the same for
+        /// the whole unit, ``summary`` and ``indicator``): the units hold these small triples, not a second copy of
+        /// every alert's plan and indicator, while the ordered array is built (the peak of a national evaluation's
+        /// memory). Held in a buffer of their own that the join moves them out of (``ordered(_:units:)``):
+        /// copying half a million of them and then releasing the units' copies was most of the serial end of a
+        /// national evaluation.
         var alerts = AlertBuffer()
+        var summary: Plan.Summary?
+        var indicator: Indicator?
         /// Whether ``alerts`` are in key order (so a run of units of one rule needs no sort to be ordered).
         var alertsInKeyOrder = true
         var checks = 0
         var examined = 0
     }
 
+    /// A holding outcome with its id and message, an ``Alert`` but for its plan and indicator.
+    struct PendingAlert {
+        var outcome: Outcome
+        var id: String
+        var message: String
+    }
+
     /// Alerts in memory the join owns: initialized by the unit that made them, moved out (and the memory freed)
     /// exactly once by ``ordered(_:units:)``.
     struct AlertBuffer: @unchecked Sendable {
-        var base: UnsafeMutablePointer<Alert>?
+        var base: UnsafeMutablePointer<PendingAlert>?
         var count = 0
 
-        subscript(i: Int) -> Alert {
-            get { base![i] }
-        }
+        func key(_ i: Int) -> SeriesKey { base![i].outcome.key }
     }
 
     /// Runs the units on all cores, in batches of about equal size (counted in regions), results in unit order.
@@ -200,17 +209,18 @@ public struct Evaluator: Sendable {
         let holding = outcomes.reduce(0) { $0 + ($1.state != nil ? 1 : 0) }
         if holding > 0 {
             let renderer = MessageRenderer(indicator: indicator, plan: plan, rule: rule)
-            let summary = plan.summary
+            result.summary = plan.summary
+            result.indicator = indicator
             let prefix = Fingerprint.RulePrefix(rule.id)
-            let base = UnsafeMutablePointer<Alert>.allocate(capacity: holding)
+            let base = UnsafeMutablePointer<PendingAlert>.allocate(capacity: holding)
             var n = 0
             var lastKey: SeriesKey?
             for o in outcomes where o.state != nil {
                 if let k = lastKey, result.alertsInKeyOrder, o.key < k { result.alertsInKeyOrder = false }
                 lastKey = o.key
                 // `o.id`, with the rule's part of the hash fed once per unit.
-                (base + n).initialize(to: Alert(id: Fingerprint.of(rule: prefix, key: o.key), outcome: o,
-                    plan: summary, indicator: indicator, message: renderer.render(o)))
+                (base + n).initialize(to: PendingAlert(outcome: o, id: Fingerprint.of(rule: prefix, key: o.key),
+                    message: renderer.render(o)))
                 n += 1
             }
             result.alerts = AlertBuffer(base: base, count: n)
@@ -262,7 +272,7 @@ public struct Evaluator: Sendable {
             var previous: (unit: Int, alert: Int)?
             for u in byRank[g..<end] where results[u].alerts.count > 0 {
                 if !results[u].alertsInKeyOrder { inOrder = false }
-                if let p = previous, results[u].alerts[0].key < results[p.unit].alerts[p.alert].key { inOrder = false }
+                if let p = previous, results[u].alerts.key(0) < results[p.unit].alerts.key(p.alert) { inOrder = false }
                 previous = (u, results[u].alerts.count - 1)
                 if !inOrder { break }
             }
@@ -274,7 +284,7 @@ public struct Evaluator: Sendable {
             } else {
                 var order: [(key: SeriesKey, unit: Int32, alert: Int32)] = []
                 for u in byRank[g..<end].sorted() {
-                    for a in 0..<results[u].alerts.count { order.append((results[u].alerts[a].key, Int32(u), Int32(a))) }
+                    for a in 0..<results[u].alerts.count { order.append((results[u].alerts.key(a), Int32(u), Int32(a))) }
                 }
                 order.sort { x, y in
                     if x.key != y.key { return x.key < y.key }
@@ -288,6 +298,8 @@ public struct Evaluator: Sendable {
             g = end
         }
         let buffers = results.map(\.alerts)
+        let summaries = results.map(\.summary)
+        let indicators = results.map(\.indicator)
         for u in results.indices { results[u].alerts = AlertBuffer() }
         let allRuns = runs
         return [Alert](unsafeUninitializedCapacity: total) { out, count in
@@ -295,8 +307,17 @@ public struct Evaluator: Sendable {
             let chunks = allRuns.count < 64 ? 1 : 16
             let work = { @Sendable (c: Int) in
                 for r in allRuns[(allRuns.count * c / chunks)..<(allRuns.count * (c + 1) / chunks)] {
-                    let from = buffers[Int(r.unit)].base! + Int(r.from)
-                    (destination.baseAddress! + r.to).moveInitialize(from: from, count: Int(r.count))
+                    let u = Int(r.unit)
+                    let from = buffers[u].base! + Int(r.from)
+                    let to = destination.baseAddress! + r.to
+                    // A unit with alerts has its plan summary and indicator.
+                    let summary = summaries[u]!
+                    let indicator = indicators[u]!
+                    for i in 0..<Int(r.count) {
+                        let a = (from + i).move()
+                        (to + i).initialize(to: Alert(id: a.id, outcome: a.outcome, plan: summary,
+                            indicator: indicator, message: a.message))
+                    }
                 }
             }
             if chunks == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: chunks, execute: work) }
