@@ -202,30 +202,53 @@ public struct Evaluator: Sendable {
         let plan = ruleSet.plans[unit.rule.plan]
         let rule = plan.rules[unit.rule.rule]
         guard let indicator = ruleSet.catalog[rule.indicator] else { return UnitResult() }
+        var result = UnitResult()
+        let renderer = MessageRenderer(indicator: indicator, plan: plan, rule: rule)
+        let prefix = Fingerprint.RulePrefix(rule.id)
+        // The alerts are moved into a scratch buffer as they come (regrown by doubling, a bitwise move), then into
+        // one of their exact size; the quiet outcomes are dropped at once unless kept: no outcome is copied.
+        var capacity = 0
+        var scratch: UnsafeMutablePointer<PendingAlert>?
+        var n = 0
+        var lastKey: SeriesKey?
+        var kept: [Outcome] = []
         var examined = 0
-        let outcomes = self.outcomes(of: rule, plan: plan, indicator: indicator, regions: unit.regions, data: data,
-            time: time, only: keys, examined: &examined)
-        var result = UnitResult(checks: outcomes.count, examined: examined)
-        let holding = outcomes.reduce(0) { $0 + ($1.state != nil ? 1 : 0) }
-        if holding > 0 {
-            let renderer = MessageRenderer(indicator: indicator, plan: plan, rule: rule)
+        var checks = 0
+        var inKeyOrder = true
+        judge(rule, plan: plan, indicator: indicator, regions: unit.regions, data: data, time: time, only: keys,
+            examined: &examined) { (o: consuming Outcome) in
+            checks += 1
+            if retention == .all { kept.append(copy o) }
+            guard o.state != nil else { return }
+            if let k = lastKey, inKeyOrder, o.key < k { inKeyOrder = false }
+            lastKey = o.key
+            if n == capacity {
+                let grown = UnsafeMutablePointer<PendingAlert>.allocate(capacity: max(16, 2 * capacity))
+                if let old = scratch {
+                    grown.moveInitialize(from: old, count: n)
+                    old.deallocate()
+                }
+                scratch = grown
+                capacity = max(16, 2 * capacity)
+            }
+            // `o.id`, with the rule's part of the hash fed once per unit.
+            let id = Fingerprint.of(rule: prefix, key: o.key)
+            let message = renderer.render(o)
+            (scratch! + n).initialize(to: PendingAlert(outcome: o, id: id, message: message))
+            n += 1
+        }
+        if let scratch {
+            let base = UnsafeMutablePointer<PendingAlert>.allocate(capacity: n)
+            base.moveInitialize(from: scratch, count: n)
+            scratch.deallocate()
+            result.alerts = AlertBuffer(base: base, count: n)
             result.summary = plan.summary
             result.indicator = indicator
-            let prefix = Fingerprint.RulePrefix(rule.id)
-            let base = UnsafeMutablePointer<PendingAlert>.allocate(capacity: holding)
-            var n = 0
-            var lastKey: SeriesKey?
-            for o in outcomes where o.state != nil {
-                if let k = lastKey, result.alertsInKeyOrder, o.key < k { result.alertsInKeyOrder = false }
-                lastKey = o.key
-                // `o.id`, with the rule's part of the hash fed once per unit.
-                (base + n).initialize(to: PendingAlert(outcome: o, id: Fingerprint.of(rule: prefix, key: o.key),
-                    message: renderer.render(o)))
-                n += 1
-            }
-            result.alerts = AlertBuffer(base: base, count: n)
         }
-        if retention == .all { result.outcomes = outcomes }
+        result.outcomes = kept
+        result.checks = checks
+        result.examined = examined
+        result.alertsInKeyOrder = inKeyOrder
         return result
     }
 
@@ -365,10 +388,22 @@ public struct Evaluator: Sendable {
         of rule: Rule, plan: Plan, indicator: Indicator, regions: ArraySlice<String>, data: Dataset,
         time: EvaluationTime, only keys: Set<SeriesKey>?, examined: inout Int
     ) -> [Outcome] {
-        let byRegion = data.keys(of: rule.indicator)
-        if byRegion.isEmpty, rule.kind.name != .stale { return [] }
-        let judge = SeriesJudge(rule: rule, plan: plan, indicator: indicator, time: time)
         var out: [Outcome] = []
+        judge(rule, plan: plan, indicator: indicator, regions: regions, data: data, time: time, only: keys,
+            examined: &examined) { out.append($0) }
+        return out
+    }
+
+    /// The same outcomes, each handed to `emit` as it is found (which may keep it or drop it) instead of
+    /// gathered: a full evaluation keeps only the alerts of 1.7 M outcomes, and gathering them all first copied
+    /// each one out again.
+    func judge(
+        _ rule: Rule, plan: Plan, indicator: Indicator, regions: ArraySlice<String>, data: Dataset,
+        time: EvaluationTime, only keys: Set<SeriesKey>?, examined: inout Int, _ emit: (consuming Outcome) -> Void
+    ) {
+        let byRegion = data.keys(of: rule.indicator)
+        if byRegion.isEmpty, rule.kind.name != .stale { return }
+        let judge = SeriesJudge(rule: rule, plan: plan, indicator: indicator, time: time)
         switch rule.kind {
         case .stale(let p):
             // One outcome per region: the indicator's data for the region is late, however many breakdowns it has.
@@ -395,7 +430,7 @@ public struct Evaluator: Sendable {
                         for pt in own.points { merged.set(pt.value, at: pt.period) }
                     }
                 }
-                out.append(judge.stale(merged, p))
+                emit(judge.stale(merged, p))
             }
         case .gap(let p):
             for region in regions {
@@ -410,7 +445,7 @@ public struct Evaluator: Sendable {
                     var gaps: [Series.Point] = []
                     for pt in sa.points { if let vb = sb.value(at: pt.period) { gaps.append(.init(period: pt.period, value: abs(pt.value - vb))) } }
                     let gapSeries = Series(key: a.removing(dimension: p.dimension), points: gaps)
-                    out.append(judge.withHysteresis(gapSeries) { judge.gap($0, p, asOf: $1) })
+                    emit(judge.withHysteresis(gapSeries) { judge.gap($0, p, asOf: $1) })
                 }
             }
         default:
@@ -419,10 +454,9 @@ public struct Evaluator: Sendable {
                 examined += inRegion.count
                 for key in inRegion where rule.matchesSelector(key) {
                     if let keys, !keys.contains(key) { continue }
-                    out.append(judge.withHysteresis(data.series[key]!) { judge.judge($0, asOf: $1) })
+                    emit(judge.withHysteresis(data.series[key]!) { judge.judge($0, asOf: $1) })
                 }
             }
         }
-        return out
     }
 }
