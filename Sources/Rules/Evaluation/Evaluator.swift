@@ -63,7 +63,7 @@ public struct Evaluator: Sendable {
             checks += results[u].checks
             examined += results[u].examined
         }
-        let alerts = ordered(results, units: units)
+        let alerts = ordered(&results, units: units)
         return Result(time: time, outcomes: outcomes, alerts: alerts, seriesCount: data.count, checkCount: checks,
             examinedCount: examined, retention: retention)
     }
@@ -133,12 +133,35 @@ public struct Evaluator: Sendable {
 
     private struct UnitResult: Sendable {
         var outcomes: [Outcome] = []
-        /// The holding outcomes with their ids and messages; made ``Alert``s when ordered, so that the units hold
-        /// these small triples, not a second copy of every alert's plan and indicator, while the ordered array is
-        /// built (the peak of a national evaluation's memory).
-        var alerts: [(outcome: Outcome, id: String, message: String)] = []
+        /// The unit's alerts, in the order its outcomes came in, without their plan and indicator (the same for
+        /// the whole unit, ``summary`` and ``indicator``): the units hold these small triples, not a second copy of
+        /// every alert's plan and indicator, while the ordered array is built (the peak of a national evaluation's
+        /// memory). Held in a buffer of their own that the join moves them out of (``ordered(_:units:)``):
+        /// copying half a million of them and then releasing the units' copies was most of the serial end of a
+        /// national evaluation.
+        var alerts = AlertBuffer()
+        var summary: Plan.Summary?
+        var indicator: Indicator?
+        /// Whether ``alerts`` are in key order (so a run of units of one rule needs no sort to be ordered).
+        var alertsInKeyOrder = true
         var checks = 0
         var examined = 0
+    }
+
+    /// A holding outcome with its id and message, an ``Alert`` but for its plan and indicator.
+    struct PendingAlert {
+        var outcome: Outcome
+        var id: String
+        var message: String
+    }
+
+    /// Alerts in memory the join owns: initialized by the unit that made them, moved out (and the memory freed)
+    /// exactly once by ``ordered(_:units:)``.
+    struct AlertBuffer: @unchecked Sendable {
+        var base: UnsafeMutablePointer<PendingAlert>?
+        var count = 0
+
+        func key(_ i: Int) -> SeriesKey { base![i].outcome.key }
     }
 
     /// Runs the units on all cores, in batches of about equal size (counted in regions), results in unit order.
@@ -179,15 +202,53 @@ public struct Evaluator: Sendable {
         let plan = ruleSet.plans[unit.rule.plan]
         let rule = plan.rules[unit.rule.rule]
         guard let indicator = ruleSet.catalog[rule.indicator] else { return UnitResult() }
+        var result = UnitResult()
+        let renderer = MessageRenderer(indicator: indicator, plan: plan, rule: rule)
+        let prefix = Fingerprint.RulePrefix(rule.id)
+        // The alerts are moved into a scratch buffer as they come (regrown by doubling, a bitwise move), then into
+        // one of their exact size; the quiet outcomes are dropped at once unless kept: no outcome is copied.
+        var capacity = 0
+        var scratch: UnsafeMutablePointer<PendingAlert>?
+        var n = 0
+        var lastKey: SeriesKey?
+        var kept: [Outcome] = []
         var examined = 0
-        let outcomes = self.outcomes(of: rule, plan: plan, indicator: indicator, regions: unit.regions, data: data,
-            time: time, only: keys, examined: &examined)
-        var result = UnitResult(checks: outcomes.count, examined: examined)
-        let renderer = MessageRenderer(indicator: indicator, plan: plan)
-        for o in outcomes where o.state != nil {
-            result.alerts.append((o, o.id, renderer.render(o)))
+        var checks = 0
+        var inKeyOrder = true
+        judge(rule, plan: plan, indicator: indicator, regions: unit.regions, data: data, time: time, only: keys,
+            examined: &examined) { (o: consuming Outcome) in
+            checks += 1
+            if retention == .all { kept.append(copy o) }
+            guard o.state != nil else { return }
+            if let k = lastKey, inKeyOrder, o.key < k { inKeyOrder = false }
+            lastKey = o.key
+            if n == capacity {
+                let grown = UnsafeMutablePointer<PendingAlert>.allocate(capacity: max(16, 2 * capacity))
+                if let old = scratch {
+                    grown.moveInitialize(from: old, count: n)
+                    old.deallocate()
+                }
+                scratch = grown
+                capacity = max(16, 2 * capacity)
+            }
+            // `o.id`, with the rule's part of the hash fed once per unit.
+            let id = Fingerprint.of(rule: prefix, key: o.key)
+            let message = renderer.render(o)
+            (scratch! + n).initialize(to: PendingAlert(outcome: o, id: id, message: message))
+            n += 1
         }
-        if retention == .all { result.outcomes = outcomes }
+        if let scratch {
+            let base = UnsafeMutablePointer<PendingAlert>.allocate(capacity: n)
+            base.moveInitialize(from: scratch, count: n)
+            scratch.deallocate()
+            result.alerts = AlertBuffer(base: base, count: n)
+            result.summary = plan.summary
+            result.indicator = indicator
+        }
+        result.outcomes = kept
+        result.checks = checks
+        result.examined = examined
+        result.alertsInKeyOrder = inKeyOrder
         return result
     }
 
@@ -212,35 +273,79 @@ public struct Evaluator: Sendable {
     }
 
     /// The units' alerts in ``Alert/ordered(_:_:)`` order, ties in unit order (as a stable sort of them joined
-    /// would give), copied once: the order is found on (unit, alert) index pairs and small keys — the rule's rank,
-    /// then the series key — instead of moving whole alerts and comparing plan and rule ids.
-    private func ordered(_ results: [UnitResult], units: [Unit]) -> [Alert] {
+    /// would give), each moved once out of its unit's buffer, on all cores.
+    ///
+    /// The units of one rule cover its regions in string order and each yields its alerts in key order, so the
+    /// units of a rank joined in unit order are usually ordered already: that is checked (each unit checked its
+    /// own alerts, here only where two units meet) and only a rank that is not gets sorted, on (unit, alert)
+    /// index pairs by series key.
+    private func ordered(_ results: inout [UnitResult], units: [Unit]) -> [Alert] {
         let ranks = ruleRanks(units)
-        var order: [(rank: Int, unit: Int32, alert: Int32)] = []
-        order.reserveCapacity(results.reduce(0) { $0 + $1.alerts.count })
-        for (u, r) in results.enumerated() {
-            let rank = ranks[units[u].rule]!
-            for a in r.alerts.indices { order.append((rank, Int32(u), Int32(a))) }
+        // The units by rank, ties in unit order.
+        let byRank = units.indices.sorted { (ranks[units[$0].rule]!, $0) < (ranks[units[$1].rule]!, $1) }
+        // Where each alert goes: runs of a unit's alerts moved to consecutive places.
+        var runs: [(unit: Int32, from: Int32, count: Int32, to: Int)] = []
+        var total = 0
+        var g = 0
+        while g < byRank.count {
+            let rank = ranks[units[byRank[g]].rule]!
+            var end = g
+            while end < byRank.count, ranks[units[byRank[end]].rule]! == rank { end += 1 }
+            var inOrder = true
+            var previous: (unit: Int, alert: Int)?
+            for u in byRank[g..<end] where results[u].alerts.count > 0 {
+                if !results[u].alertsInKeyOrder { inOrder = false }
+                if let p = previous, results[u].alerts.key(0) < results[p.unit].alerts.key(p.alert) { inOrder = false }
+                previous = (u, results[u].alerts.count - 1)
+                if !inOrder { break }
+            }
+            if inOrder {
+                for u in byRank[g..<end] where results[u].alerts.count > 0 {
+                    runs.append((Int32(u), 0, Int32(results[u].alerts.count), total))
+                    total += results[u].alerts.count
+                }
+            } else {
+                var order: [(key: SeriesKey, unit: Int32, alert: Int32)] = []
+                for u in byRank[g..<end].sorted() {
+                    for a in 0..<results[u].alerts.count { order.append((results[u].alerts.key(a), Int32(u), Int32(a))) }
+                }
+                order.sort { x, y in
+                    if x.key != y.key { return x.key < y.key }
+                    return (x.unit, x.alert) < (y.unit, y.alert)
+                }
+                for o in order {
+                    runs.append((o.unit, o.alert, 1, total))
+                    total += 1
+                }
+            }
+            g = end
         }
-        order.sort { x, y in
-            if x.rank != y.rank { return x.rank < y.rank }
-            let kx = results[Int(x.unit)].alerts[Int(x.alert)].outcome.key
-            let ky = results[Int(y.unit)].alerts[Int(y.alert)].outcome.key
-            if kx != ky { return kx < ky }
-            return (x.unit, x.alert) < (y.unit, y.alert)
-        }
-        // Each unit's plan summary and indicator, made once (a unit with alerts has its indicator in the catalog).
-        var summaries: [Plan.Summary?] = Array(repeating: nil, count: units.count)
-        var indicators: [Indicator?] = Array(repeating: nil, count: units.count)
-        for (u, r) in results.enumerated() where !r.alerts.isEmpty {
-            let plan = ruleSet.plans[units[u].rule.plan]
-            summaries[u] = plan.summary
-            indicators[u] = ruleSet.catalog[plan.rules[units[u].rule.rule].indicator]
-        }
-        return order.map {
-            let u = Int($0.unit)
-            let a = results[u].alerts[Int($0.alert)]
-            return Alert(id: a.id, outcome: a.outcome, plan: summaries[u]!, indicator: indicators[u]!, message: a.message)
+        let buffers = results.map(\.alerts)
+        let summaries = results.map(\.summary)
+        let indicators = results.map(\.indicator)
+        for u in results.indices { results[u].alerts = AlertBuffer() }
+        let allRuns = runs
+        return [Alert](unsafeUninitializedCapacity: total) { out, count in
+            nonisolated(unsafe) let destination = out
+            let chunks = allRuns.count < 64 ? 1 : 16
+            let work = { @Sendable (c: Int) in
+                for r in allRuns[(allRuns.count * c / chunks)..<(allRuns.count * (c + 1) / chunks)] {
+                    let u = Int(r.unit)
+                    let from = buffers[u].base! + Int(r.from)
+                    let to = destination.baseAddress! + r.to
+                    // A unit with alerts has its plan summary and indicator.
+                    let summary = summaries[u]!
+                    let indicator = indicators[u]!
+                    for i in 0..<Int(r.count) {
+                        let a = (from + i).move()
+                        (to + i).initialize(to: Alert(id: a.id, outcome: a.outcome, plan: summary,
+                            indicator: indicator, message: a.message))
+                    }
+                }
+            }
+            if chunks == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: chunks, execute: work) }
+            for b in buffers { b.base?.deallocate() }
+            count = total
         }
     }
 
@@ -283,10 +388,22 @@ public struct Evaluator: Sendable {
         of rule: Rule, plan: Plan, indicator: Indicator, regions: ArraySlice<String>, data: Dataset,
         time: EvaluationTime, only keys: Set<SeriesKey>?, examined: inout Int
     ) -> [Outcome] {
-        let byRegion = data.keys(of: rule.indicator)
-        if byRegion.isEmpty, rule.kind.name != .stale { return [] }
-        let judge = SeriesJudge(rule: rule, plan: plan, indicator: indicator, time: time)
         var out: [Outcome] = []
+        judge(rule, plan: plan, indicator: indicator, regions: regions, data: data, time: time, only: keys,
+            examined: &examined) { out.append($0) }
+        return out
+    }
+
+    /// The same outcomes, each handed to `emit` as it is found (which may keep it or drop it) instead of
+    /// gathered: a full evaluation keeps only the alerts of 1.7 M outcomes, and gathering them all first copied
+    /// each one out again.
+    func judge(
+        _ rule: Rule, plan: Plan, indicator: Indicator, regions: ArraySlice<String>, data: Dataset,
+        time: EvaluationTime, only keys: Set<SeriesKey>?, examined: inout Int, _ emit: (consuming Outcome) -> Void
+    ) {
+        let byRegion = data.keys(of: rule.indicator)
+        if byRegion.isEmpty, rule.kind.name != .stale { return }
+        let judge = SeriesJudge(rule: rule, plan: plan, indicator: indicator, time: time)
         switch rule.kind {
         case .stale(let p):
             // One outcome per region: the indicator's data for the region is late, however many breakdowns it has.
@@ -313,7 +430,7 @@ public struct Evaluator: Sendable {
                         for pt in own.points { merged.set(pt.value, at: pt.period) }
                     }
                 }
-                out.append(judge.stale(merged, p))
+                emit(judge.stale(merged, p))
             }
         case .gap(let p):
             for region in regions {
@@ -328,7 +445,7 @@ public struct Evaluator: Sendable {
                     var gaps: [Series.Point] = []
                     for pt in sa.points { if let vb = sb.value(at: pt.period) { gaps.append(.init(period: pt.period, value: abs(pt.value - vb))) } }
                     let gapSeries = Series(key: a.removing(dimension: p.dimension), points: gaps)
-                    out.append(judge.withHysteresis(gapSeries) { judge.gap($0, p, asOf: $1) })
+                    emit(judge.withHysteresis(gapSeries) { judge.gap($0, p, asOf: $1) })
                 }
             }
         default:
@@ -337,10 +454,9 @@ public struct Evaluator: Sendable {
                 examined += inRegion.count
                 for key in inRegion where rule.matchesSelector(key) {
                     if let keys, !keys.contains(key) { continue }
-                    out.append(judge.withHysteresis(data.series[key]!) { judge.judge($0, asOf: $1) })
+                    emit(judge.withHysteresis(data.series[key]!) { judge.judge($0, asOf: $1) })
                 }
             }
         }
-        return out
     }
 }

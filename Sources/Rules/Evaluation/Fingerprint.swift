@@ -4,23 +4,46 @@
 /// store and ops can grep the journal for one alert's history.
 public enum Fingerprint {
     public static func of(rule: String, key: SeriesKey) -> String {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        func feed(_ s: String) {
-            for b in s.utf8 {
-                h ^= UInt64(b)
-                h = h &* 0x0000_0100_0000_01B3
+        of(rule: RulePrefix(rule), key: key)
+    }
+
+    /// The hash state after a rule's id: FNV-1a is a left-to-right fold, so an evaluation that fingerprints many
+    /// alerts of one rule feeds its id once (``of(rule:key:)-swift.type.method`` gives the same digits).
+    struct RulePrefix: Sendable {
+        fileprivate var h: UInt64
+
+        init(_ rule: String) {
+            h = 0xcbf2_9ce4_8422_2325
+            Fingerprint.feed(rule, into: &h)
+        }
+    }
+
+    static func of(rule: RulePrefix, key: SeriesKey) -> String {
+        var h = rule.h
+        feed(key.indicator, into: &h)
+        feed(key.region, into: &h)
+        for d in key.dimensions {
+            feed(d.name, into: &h)
+            feed(d.value, into: &h)
+        }
+        // 16 lower-case hex digits, zero-padded (what `String(h, radix: 16)` padded gave), written in place: one
+        // fingerprint per alert, and formatting then padding made two strings of each.
+        return String(unsafeUninitializedCapacity: 16) { buffer in
+            let digits: StaticString = "0123456789abcdef"
+            for i in 0..<16 {
+                buffer[i] = digits.utf8Start[Int((h >> UInt64(60 - 4 * i)) & 0xF)]
             }
-            h ^= 0x1F
+            return 16
+        }
+    }
+
+    /// One field: its UTF-8 bytes, then 0x1F as a separator.
+    private static func feed(_ s: String, into h: inout UInt64) {
+        for b in s.utf8 {
+            h ^= UInt64(b)
             h = h &* 0x0000_0100_0000_01B3
         }
-        feed(rule)
-        feed(key.indicator)
-        feed(key.region)
-        for d in key.dimensions {
-            feed(d.name)
-            feed(d.value)
-        }
-        let hex = String(h, radix: 16)
-        return String(repeating: "0", count: 16 - hex.count) + hex
+        h ^= 0x1F
+        h = h &* 0x0000_0100_0000_01B3
     }
 }

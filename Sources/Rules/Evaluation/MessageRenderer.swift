@@ -8,17 +8,62 @@ public struct MessageRenderer: Sendable {
     public let indicator: Indicator
     public let plan: Plan
 
+    /// The default parts of one `gap` rule's two sentences (not narrowing, too wide), made once for a renderer
+    /// that renders many of that rule's alerts (``init(indicator:plan:rule:)``) rather than once per alert.
+    private let gapSentences: (rule: Rule, notNarrowing: [MessageTemplate.CompiledPart],
+        tooWide: [MessageTemplate.CompiledPart])?
+    /// The `{target}` text of that rule when its target is absolute, the same for all its alerts.
+    private let absoluteTarget: (rule: Rule, value: Double, text: String)?
+    /// ``unitSuffix(_:)`` of the indicator's unit, written after every quantity.
+    private let unitText: String
+
     public init(indicator: Indicator, plan: Plan) {
         self.indicator = indicator
         self.plan = plan
+        self.gapSentences = nil
+        self.absoluteTarget = nil
+        self.unitText = Self.unitSuffix(indicator.unit)
+    }
+
+    /// A renderer for the alerts of mostly one rule (the evaluator's unit of work): what depends only on the rule
+    /// is made here, once. Rendering an alert of another rule gives the same text, only without that shortcut.
+    init(indicator: Indicator, plan: Plan, rule: Rule) {
+        self.indicator = indicator
+        self.plan = plan
+        self.unitText = Self.unitSuffix(indicator.unit)
+        if let t = rule.target, case .absolute(let v) = t.value {
+            absoluteTarget = (rule, v, Self.targetText(t, v, unitText: unitText))
+        } else {
+            absoluteTarget = nil
+        }
+        if rule.message == nil, case .gap(let p) = rule.kind {
+            gapSentences = (
+                rule, Self.compiledGapParts(p, notNarrowing: true), Self.compiledGapParts(p, notNarrowing: false))
+        } else {
+            gapSentences = nil
+        }
     }
 
     public func render(_ o: Outcome) -> String {
-        let template = o.rule.message ?? MessageRenderer.defaultTemplate(for: o)
+        let parts: [MessageTemplate.CompiledPart]
+        if let template = o.rule.message {
+            parts = template.compiled
+        } else if case .gap(let p) = o.rule.kind {
+            let notNarrowing = o.measures.slope.map { $0 >= 0 } == true
+            if let g = gapSentences, g.rule == o.rule {
+                parts = notNarrowing ? g.notNarrowing : g.tooWide
+            } else {
+                parts = Self.compiledGapParts(p, notNarrowing: notNarrowing)
+            }
+        } else {
+            parts = MessageRenderer.defaultTemplate(for: o).compiled
+        }
         // The loop of MessageTemplate.render(_:) without its closure, which copied the renderer (a plan and an
-        // indicator) per message.
+        // indicator) per message, over placeholders resolved when the template was made. Not reserved up front:
+        // a fixed room per message costs memory on half a million of them (a national evaluation peaks near
+        // 1 GiB) for little time.
         var out = ""
-        for part in template.parts {
+        for part in parts {
             switch part {
             case .text(let t): out += t
             case .placeholder(let n): out += value(of: n, o) ?? "—"
@@ -38,37 +83,44 @@ public struct MessageRenderer: Sendable {
 
     /// The value of one placeholder, `nil` when this outcome has none.
     func value(of name: String, _ o: Outcome) -> String? {
+        MessageTemplate.Placeholder(name: name).flatMap { value(of: $0, o) }
+    }
+
+    /// The same, for a placeholder already resolved.
+    func value(of name: MessageTemplate.Placeholder, _ o: Outcome) -> String? {
         switch name {
-        case "indicator_name": return indicator.name
-        case "indicator": return indicator.id
-        case "region": return o.key.region
-        case "dimensions":
-            return o.key.dimensions.isEmpty ? "" : "，" + o.key.dimensions.map(\.value).joined(separator: "，")
-        case "unit": return Self.unitSuffix(indicator.unit)
-        case "plan": return plan.title
-        case "rule": return o.rule.id
-        case "department": return o.rule.department
-        case "period": return o.period.map(Self.chinese)
-        case "value": return o.value.map(quantity)
-        case "target_year": return o.rule.target.map { String($0.year) }
-        case "target":
+        case .indicatorName: return indicator.name
+        case .indicator: return indicator.id
+        case .region: return o.key.region
+        case .dimensions:
+            var s = ""
+            for d in o.key.dimensions { s += "，" + d.value }
+            return s
+        case .unit: return unitText
+        case .plan: return plan.title
+        case .rule: return o.rule.id
+        case .department: return o.rule.department
+        case .period: return o.period.map(Self.chinese)
+        case .value: return o.value.map(quantity)
+        case .targetYear: return o.rule.target.map { String($0.year) }
+        case .target:
             guard let target = o.rule.target, let tv = o.targetValue else { return nil }
-            return targetText(target, tv)
-        case "forecast": return o.forecast?.value.map(quantity)
-        case "lower": return o.forecast?.lower.map(quantity)
-        case "upper": return o.forecast?.upper.map(quantity)
-        case "level": return o.forecast?.level.map(Self.percent)
-        case "p_meet": return o.forecast?.pMeet.map(Self.probability)
-        case "progress_ratio": return o.forecast?.progressRatio.map(Self.number)
-        case "status": return o.forecast?.status.chinese
-        case "reach_year": return o.forecast?.reachYear.map { String($0) }
-        case "change": return o.measures.change.map { c in (c > 0 ? "+" : "") + difference(c) }
-        case "gap": return o.measures.gap.map(difference)
-        case "slope": return o.measures.slope.map { s in (s > 0 ? "+" : "") + difference(s) }
-        case "due": return o.measures.due?.chinese
-        case "window": return o.measures.window.map { String($0) }
-        case "expected": return o.measures.expected.map(quantity)
-        default: return nil
+            if let a = absoluteTarget, a.value == tv, a.rule == o.rule { return a.text }
+            return Self.targetText(target, tv, unitText: unitText)
+        case .forecast: return o.forecast?.value.map(quantity)
+        case .lower: return o.forecast?.lower.map(quantity)
+        case .upper: return o.forecast?.upper.map(quantity)
+        case .level: return o.forecast?.level.map(Self.percent)
+        case .pMeet: return o.forecast?.pMeet.map(Self.probability)
+        case .progressRatio: return o.forecast?.progressRatio.map(Self.number)
+        case .status: return o.forecast?.status.chinese
+        case .reachYear: return o.forecast?.reachYear.map { String($0) }
+        case .change: return o.measures.change.map { c in (c > 0 ? "+" : "") + difference(c) }
+        case .gap: return o.measures.gap.map(difference)
+        case .slope: return o.measures.slope.map { s in (s > 0 ? "+" : "") + difference(s) }
+        case .due: return o.measures.due?.chinese
+        case .window: return o.measures.window.map { String($0) }
+        case .expected: return o.measures.expected.map(quantity)
         }
     }
 
@@ -106,26 +158,34 @@ public struct MessageRenderer: Sendable {
         case .direction(let p):
             return p.up ? Defaults.directionUp : Defaults.directionDown
         case .gap(let p):
-            // The sides' names are the rule's own text, not placeholders: built from parts, never re-parsed.
-            let phrase = o.measures.slope.map { $0 >= 0 } == true ? "未见缩小" : "超出允许范围"
-            return MessageTemplate(parts: Defaults.subject + [
-                .text("\(p.between.0)与\(p.between.1)差距"), .placeholder("period"), .text("为"), .placeholder("gap"),
-                .text("，\(phrase)"),
-            ])
+            return MessageTemplate(parts: gapParts(p, notNarrowing: o.measures.slope.map { $0 >= 0 } == true))
         case .stale:
             return Defaults.stale
         }
     }
 
-    /// A number with its unit as Chinese text writes it: 13.2/10万, 95%, 82.3岁.
-    func quantity(_ x: Double) -> String { Self.number(x) + Self.unitSuffix(indicator.unit) }
+    /// The default sentence of a `gap` rule: the sides' names are the rule's own text, not placeholders, so it is
+    /// built from parts, never parsed (and ``render(_:)`` uses these parts without making a template of them).
+    static func gapParts(_ p: GapParameters, notNarrowing: Bool) -> [MessageTemplate.Part] {
+        Defaults.subject + [
+            .text("\(p.between.0)与\(p.between.1)差距"), .placeholder("period"), .text("为"), .placeholder("gap"),
+            .text("，" + (notNarrowing ? "未见缩小" : "超出允许范围")),
+        ]
+    }
 
-    private func targetText(_ t: Target, _ tv: Double) -> String {
+    static func compiledGapParts(_ p: GapParameters, notNarrowing: Bool) -> [MessageTemplate.CompiledPart] {
+        MessageTemplate.compile(gapParts(p, notNarrowing: notNarrowing))
+    }
+
+    /// A number with its unit as Chinese text writes it: 13.2/10万, 95%, 82.3岁.
+    func quantity(_ x: Double) -> String { Self.number(x) + unitText }
+
+    private static func targetText(_ t: Target, _ tv: Double, unitText: String) -> String {
         switch t.comparison {
         case .approximately:
-            return quantity(tv) + "左右（±" + Self.number(t.tolerance) + "）"
+            return number(tv) + unitText + "左右（±" + number(t.tolerance) + "）"
         default:
-            var s = t.comparison.symbol + quantity(tv)
+            var s = t.comparison.symbol + number(tv) + unitText
             if case .relative(let change, let base) = t.value {
                 s += "（较\(base)年" + (change < 0 ? "下降" : "提高") + Self.percent(abs(change)) + "）"
             }
@@ -190,7 +250,7 @@ public struct MessageRenderer: Sendable {
 
     public static func chinese(_ p: Period) -> String {
         switch p.granularity {
-        case .year: return "\(p.year)年"
+        case .year: return String(p.year) + "年"
         case .quarter: return "\(p.year)年第\(p.sub)季度"
         case .month: return "\(p.year)年\(p.sub)月"
         }

@@ -3,12 +3,15 @@ import Foundation
 /// Applies one rule to one series "as of" a period: the semantics of each rule kind (see `docs/rules.md`).
 ///
 /// It keeps only the plan's years and the indicator's bounds, not the whole plan and indicator: the judge is copied
-/// into a closure per series, and copying a `Plan` retained a dozen strings and arrays each time.
-struct SeriesJudge: Sendable {
+/// into a closure per series, and copying a `Plan` retained a dozen strings and arrays each time. One judge serves
+/// one unit of work on one thread: it remembers what depends only on the rule (``IntervalQuantiles``).
+struct SeriesJudge {
     let rule: Rule
     let plan: Years
     let indicator: Bounds
     let time: EvaluationTime
+    /// A linear `forecast` rule's interval quantiles; `nil` for every other rule.
+    let intervalQuantiles: IntervalQuantiles?
 
     struct Years: Sendable {
         var baselineYear: Int
@@ -28,6 +31,11 @@ struct SeriesJudge: Sendable {
         self.plan = Years(baselineYear: plan.baselineYear, targetYear: plan.targetYear)
         self.indicator = Bounds(bounds: indicator.bounds)
         self.time = time
+        if case .forecast(let p) = rule.kind, p.method == .linear {
+            intervalQuantiles = IntervalQuantiles(level: p.level)
+        } else {
+            intervalQuantiles = nil
+        }
     }
 
     /// Runs `find` as of the evaluation period and, when `for_periods` asks for it, as of each of the series'
@@ -156,7 +164,7 @@ struct SeriesJudge: Sendable {
         var raw: Double
         switch p.method {
         case .linear:
-            guard let fit = LinearFit(t: used.map(\.t), y: used.map(\.value)) else {
+            guard let fit = LinearFit(points: used) else {
                 f.reason = "all points are in one period"
                 o.note = f.reason
                 o.forecast = f
@@ -166,7 +174,9 @@ struct SeriesJudge: Sendable {
             f.slope = fit.slope
             f.intercept = fit.intercept
             f.residualStandardError = fit.residualStandardError
-            if let iv = fit.predictionInterval(at: tT, level: p.level) {
+            if let iv = intervalQuantiles?.predictionInterval(fit, at: tT)
+                ?? fit.predictionInterval(at: tT, level: p.level)
+            {
                 f.lower = indicator.clamp(iv.lower)
                 f.upper = indicator.clamp(iv.upper)
             }
@@ -268,43 +278,49 @@ struct SeriesJudge: Sendable {
 
     func fluctuation(_ series: Series, _ p: FluctuationParameters, asOf at: Period?) -> Outcome {
         var o = Outcome(rule: rule, key: series.key)
-        let pts = Array(series.asOf(at))
+        // A slice of the series' own points, not a copy of them: indices run from `s`.
+        let pts = series.asOf(at)
+        let s = pts.startIndex
         guard pts.count >= 2 else {
             o.note = "needs 2 points, has \(pts.count)"
             o.period = pts.last?.period
             o.value = pts.last?.value
-            o.points = pts
+            o.points = Array(pts)
             return o
         }
         var changes: [Double] = []
+        changes.reserveCapacity(pts.count - 1)
         for i in 1..<pts.count {
-            changes.append((pts[i].value - pts[i - 1].value) / (pts[i].t - pts[i - 1].t))
+            changes.append((pts[s + i].value - pts[s + i - 1].value) / (pts[s + i].t - pts[s + i - 1].t))
         }
         let delta = changes.last!
-        let prev = pts[pts.count - 2].value
+        let prev = pts[s + pts.count - 2].value
         let last = pts.last!
         o.period = last.period
         o.value = last.value
         o.points = Array(pts.suffix(max(2, p.robustZ != nil ? changes.count + 1 : 2)))
-        o.measures.change = delta
+        // Measures are boxed: filled here and set once, not boxed again per field.
+        var measures = Outcome.Measures()
+        measures.change = delta
         var holds = false
         if let a = p.absolute, abs(delta) > a { holds = true }
         if prev != 0 {
             let rel = delta / prev
-            o.measures.relativeChange = rel
+            measures.relativeChange = rel
             if let r = p.relative, abs(rel) > r { holds = true }
         }
         if let k = p.robustZ {
             let earlier = Array(changes.dropLast())
             if earlier.count >= p.minChanges {
                 if let z = Self.robustZ(delta, earlier) {
-                    o.measures.robustZ = z
+                    measures.robustZ = z
                     if abs(z) > k { holds = true }
                 } else {
                     o.note = "earlier changes have no spread; robust z not judged"
                 }
             }
         }
+        o.measures = measures
         o.holds = holds
         return o
     }
@@ -329,12 +345,16 @@ struct SeriesJudge: Sendable {
         o.points = Array(pts)
         o.period = pts.last?.period
         o.value = pts.last?.value
-        o.measures.window = p.window
-        guard pts.count == p.window, let fit = LinearFit(t: pts.map(\.t), y: pts.map(\.value)) else {
+        // Measures are boxed: filled here and set once, not boxed again per field.
+        var m = Outcome.Measures()
+        m.window = p.window
+        guard pts.count == p.window, let fit = LinearFit(points: pts) else {
+            o.measures = m
             o.note = "needs \(p.window) points, has \(pts.count)"
             return o
         }
-        o.measures.slope = fit.slope
+        m.slope = fit.slope
+        o.measures = m
         o.holds = p.up ? fit.slope < -p.tolerance : fit.slope > p.tolerance
         return o
     }
@@ -346,25 +366,28 @@ struct SeriesJudge: Sendable {
         var o = Outcome(rule: rule, key: series.key)
         let pts = series.asOf(at).suffix(p.window)
         o.points = Array(pts)
-        o.measures.window = p.window
+        var measures = Outcome.Measures()
+        measures.window = p.window
         guard let last = pts.last else {
+            o.measures = measures
             o.note = "no period with both \(p.between.0) and \(p.between.1)"
             return o
         }
         o.period = last.period
         o.value = last.value
-        o.measures.gap = last.value
+        measures.gap = last.value
         var holds = false
         if let m = p.max, last.value > m { holds = true }
         if p.narrowing {
-            if pts.count == p.window, let fit = LinearFit(t: pts.map(\.t), y: pts.map(\.value)) {
-                o.measures.slope = fit.slope
+            if pts.count == p.window, let fit = LinearFit(points: pts) {
+                measures.slope = fit.slope
                 // A gap that has closed cannot narrow further.
                 if fit.slope >= 0 && last.value > 0 { holds = true }
             } else {
                 o.note = "needs \(p.window) periods with both sides, has \(pts.count)"
             }
         }
+        o.measures = measures
         o.holds = holds
         return o
     }

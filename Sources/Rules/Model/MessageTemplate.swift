@@ -10,6 +10,42 @@ public struct MessageTemplate: Sendable, Hashable {
 
     public let parts: [Part]
     public let source: String
+    /// ``parts`` with each placeholder resolved to its ``Placeholder`` once, when the template is made: rendering
+    /// an alert's message then switches on a small enum instead of comparing the name with two dozen strings
+    /// (every alert of an evaluation is rendered, half a million at national scale).
+    let compiled: [CompiledPart]
+
+    /// A part whose placeholder name is already resolved.
+    enum CompiledPart: Sendable, Hashable {
+        case text(String)
+        case placeholder(Placeholder)
+    }
+
+    /// The names of ``placeholders`` as an enum, in the same order.
+    enum Placeholder: Int, Sendable, Hashable, CaseIterable {
+        case indicatorName, indicator, region, dimensions, period, value, unit, target, targetYear
+        case forecast, lower, upper, level, pMeet, progressRatio, status, reachYear, change, gap
+        case slope, due, plan, rule, department, window, expected
+
+        /// The placeholder spelt `name` in a template, `nil` for an unknown name.
+        init?(name: String) {
+            guard let i = MessageTemplate.placeholders.firstIndex(of: name) else { return nil }
+            self.init(rawValue: i)
+        }
+
+        var name: String { MessageTemplate.placeholders[rawValue] }
+    }
+
+    /// Resolves the placeholders of `parts`; an unknown name (only possible through ``init(parts:)``) stays
+    /// unresolved as text `nil` would give, that is, rendered as `—`.
+    static func compile(_ parts: [Part]) -> [CompiledPart] {
+        parts.map { p in
+            switch p {
+            case .text(let t): return .text(t)
+            case .placeholder(let n): return Placeholder(name: n).map(CompiledPart.placeholder) ?? .text("—")
+            }
+        }
+    }
 
     /// Every placeholder a template may use.
     public static let placeholders: [String] = [
@@ -59,11 +95,13 @@ public struct MessageTemplate: Sendable, Hashable {
         if !text.isEmpty { parts.append(.text(text)) }
         self.parts = parts
         self.source = source
+        self.compiled = Self.compile(parts)
     }
 
     /// A template already split into parts (the built-in defaults, whose placeholders are known to be valid).
     init(parts: [Part]) {
         self.parts = parts
+        self.compiled = Self.compile(parts)
         self.source = parts.map { p in
             switch p {
             case .text(let t): return t.replacingBraces()

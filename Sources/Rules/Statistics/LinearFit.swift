@@ -30,26 +30,43 @@ public struct LinearFit: Sendable, Hashable {
     /// Nil when there is no line to fit: fewer than two points, mismatched arrays, all observations at the same
     /// time (the slope is undefined), or any non-finite input (a NaN would silently poison every sum).
     public init?(t: [Double], y: [Double]) {
-        guard t.count == y.count, t.count >= 2 else { return nil }
-        guard t.allSatisfy(\.isFinite), y.allSatisfy(\.isFinite) else { return nil }
-        let n = t.count
+        guard t.count == y.count else { return nil }
+        self.init(count: t.count, t: { t[$0] }, y: { y[$0] })
+    }
+
+    /// The fit through a series' points (t = each period's ``Period/t``): the same numbers as
+    /// ``init(t:y:)`` given the points' times and values, without building those two arrays per fit.
+    init?(points: ArraySlice<Series.Point>) {
+        let start = points.startIndex
+        self.init(count: points.count, t: { points[start + $0].t }, y: { points[start + $0].value })
+    }
+
+    /// The fit of `count` observations (t(i), y(i)), summed in index order.
+    @inline(__always)
+    private init?(count n: Int, t: (Int) -> Double, y: (Int) -> Double) {
+        guard n >= 2 else { return nil }
+        for i in 0..<n where !t(i).isFinite || !y(i).isFinite { return nil }
         let count = Double(n)
-        let tMean = t.reduce(0, +) / count
-        let yMean = y.reduce(0, +) / count
+        var tSum = 0.0
+        var ySum = 0.0
+        for i in 0..<n { tSum += t(i) }
+        for i in 0..<n { ySum += y(i) }
+        let tMean = tSum / count
+        let yMean = ySum / count
         var sxx = 0.0
         var sxy = 0.0
-        for (ti, yi) in zip(t, y) {
-            let dt = ti - tMean
+        for i in 0..<n {
+            let dt = t(i) - tMean
             sxx += dt * dt
-            sxy += dt * (yi - yMean)
+            sxy += dt * (y(i) - yMean)
         }
         guard sxx > 0 else { return nil }
         let slope = sxy / sxx
         // Residuals summed directly rather than as Syy − slope·Sxy, which cancels catastrophically on a near-perfect
         // fit and can even go negative.
         var sse = 0.0
-        for (ti, yi) in zip(t, y) {
-            let residual = yi - (yMean + slope * (ti - tMean))
+        for i in 0..<n {
+            let residual = y(i) - (yMean + slope * (t(i) - tMean))
             sse += residual * residual
         }
         self.n = n
@@ -79,8 +96,20 @@ public struct LinearFit: Sendable, Hashable {
     ///
     /// Nil when n == 2 (no residual degrees of freedom, so no honest width exists) or `level` is outside (0, 1).
     public func predictionInterval(at t: Double, level: Double) -> (lower: Double, upper: Double)? {
-        guard let distribution = residualDistribution, level > 0, level < 1 else { return nil }
-        let q = distribution.quantile(0.5 + level / 2)
+        guard let q = Self.intervalQuantile(degreesOfFreedom: degreesOfFreedom, level: level) else { return nil }
+        return predictionInterval(at: t, quantile: q)
+    }
+
+    /// The t quantile of a two-sided `level` interval on `degreesOfFreedom` residual degrees of freedom; `nil`
+    /// where ``predictionInterval(at:level:)`` is. It depends on the two numbers only, so an evaluation that fits
+    /// many series of one rule computes it once per degrees of freedom (``IntervalQuantiles``), not per series.
+    static func intervalQuantile(degreesOfFreedom: Int, level: Double) -> Double? {
+        guard degreesOfFreedom >= 1, level > 0, level < 1 else { return nil }
+        return StudentT(degreesOfFreedom: Double(degreesOfFreedom)).quantile(0.5 + level / 2)
+    }
+
+    /// ``predictionInterval(at:level:)`` given its quantile `q` (from ``intervalQuantile(degreesOfFreedom:level:)``).
+    func predictionInterval(at t: Double, quantile q: Double) -> (lower: Double, upper: Double) {
         let center = predict(at: t)
         let halfWidth = q * predictionStandardError(at: t)
         return (center - halfWidth, center + halfWidth)
