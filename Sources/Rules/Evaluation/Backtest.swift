@@ -49,6 +49,9 @@ public struct Backtest: Sendable {
         let evaluator = Evaluator(ruleSet: ruleSet)
         let steps = Self.steps(from: from, to: to, data: data)
         var previous: [String: Alert] = [:]
+        // The previous step's alerts in their order, so that those resolving at a step are listed in it too (a
+        // walk of `previous` would list them in hash order, different in every process).
+        var previousOrdered: [Alert] = []
         var transitions: [Transition] = []
         var summaries: [String: RuleSummary] = [:]
         for r in ruleSet.rules { summaries[r.id] = RuleSummary(rule: r.id) }
@@ -66,12 +69,13 @@ public struct Backtest: Sendable {
                     if a.state == .firing { summaries[a.rule.id]?.fired += 1 }
                 }
             }
-            for (id, a) in previous where current[id] == nil {
+            for a in previousOrdered where current[a.id] == nil {
                 transitions.append(Transition(period: step, change: .resolved, alert: a))
                 if a.state == .firing { summaries[a.rule.id]?.resolved += 1 }
             }
             for r in firingRules { summaries[r]?.periodsFiring += 1 }
             previous = current
+            previousOrdered = result.alerts
         }
         let ordered = ruleSet.rules.compactMap { summaries[$0.id] }
         return Report(steps: steps, transitions: transitions, rules: ordered,
