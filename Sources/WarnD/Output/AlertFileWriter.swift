@@ -101,21 +101,20 @@ actor AlertFileWriter {
             }
             regionFiles.removeAll(except: s.alerts.regions.keys)
 
+            // Streamed: each alert encoded as it is written (nothing per alert is cached between rewrites).
             var all: [Alert] = []
-            var rows: [String?] = []
-            all.reserveCapacity(s.alerts.count)
-            rows.reserveCapacity(s.alerts.count)
-            let bytes = AlertJSONWriter.document(counts: s.alerts.counts, evaluatedAt: s.evaluatedAt, at: at) { emit in
-                s.alerts.forEachInOrder(reportRows: s.resolved == nil ? nil : s.ruleSet) { alert, fragment, row in
-                    all.append(alert)
-                    rows.append(row)
-                    emit(fragment[...])
-                }
+            if s.resolved != nil { all.reserveCapacity(s.alerts.count) }
+            try AtomicFile.write(to: directory + "/active.json") { write in
+                AlertJSONWriter.stream(counts: s.alerts.counts, evaluatedAt: s.evaluatedAt, at: at, fragments: { emit in
+                    s.alerts.forEachInOrder { alert in
+                        if s.resolved != nil { all.append(alert) }
+                        emit(AlertJSONWriter.object(alert, indent: 4)[...])
+                    }
+                }, write: write)
             }
-            try AtomicFile.write(bytes, to: directory + "/active.json")
             guard let resolved = s.resolved else { return }
             let report = CommitteeReport(generatedAt: s.generatedAt, asOf: s.asOf, lastFile: s.lastFile,
-                submissions: s.submissions, alerts: all, resolved: resolved, ruleSet: s.ruleSet, rows: rows)
+                submissions: s.submissions, alerts: all, resolved: resolved, ruleSet: s.ruleSet)
             try AtomicFile.write(Array(report.render().utf8), to: directory + "/report.md")
         } catch {
             logger.error("could not write the alert files: \(error)",

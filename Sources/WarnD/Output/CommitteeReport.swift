@@ -20,8 +20,6 @@ struct CommitteeReport {
     var alerts: [Alert]
     var resolved: [Resolved]
     var ruleSet: RuleSet
-    /// Each alert's table row when already rendered (the daemon keeps them per region), aligned with `alerts`.
-    var rows: [String?]? = nil
 
     func render() -> String {
         var out = "# 妇女儿童发展规划监测动态化预警报告\n\n"
@@ -50,7 +48,7 @@ struct CommitteeReport {
                 out += "| 指标 | 地区 | 最新值 | 目标 | 预测/区间 | 达标概率 | 状态 | 责任单位 |\n"
                 out += "| --- | --- | --- | --- | --- | --- | --- | --- |\n"
                 for i in byDomain[d]!.sorted(by: { Alert.ordered(alerts[$0], alerts[$1]) }) {
-                    out += rows?[i] ?? Self.row(alerts[i], ruleSet: ruleSet)
+                    out += Self.row(alerts[i], ruleSet: ruleSet)
                 }
                 out += "\n"
             }
