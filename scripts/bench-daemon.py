@@ -319,6 +319,9 @@ def main():
         m = d.find(r"startup took (.*)")
     if m:
         out["startup_phases"] = m[1].split("startup took ", 1)[1]
+    rss = d.find(r"startup rss MiB: (.*)")
+    if rss:
+        out["startup_rss_mib"] = rss[1].split("startup rss MiB: ", 1)[1]
     ev = d.find(r"evaluation finished \(startup\): (\d+) checks, (\d+) alerts")
     if ev:
         mm = re.search(r"(\d+) checks, (\d+) alerts", ev[1])
@@ -334,6 +337,13 @@ def main():
     out["first_active_after_ready_s"] = round(ta - d.ready, 3) if ta else None
     out["active_json_mb"] = round(os.path.getsize(os.path.join(alerts_dir, "active.json")) / 1e6, 1)
     out["startup_hwm_mib"] = round(d.vmhwm_kib() / 1024)
+    # A daemon that announces the first evaluation's transitions after READY=1 logs when they are all sent; the
+    # submissions are measured after that (the first one would otherwise send the rest of the backlog first).
+    if rss and out.get("alerts"):
+        while d.find(r"startup transitions announced") is None and time.monotonic() < end:
+            time.sleep(0.05)
+        ann = d.find(r"startup transitions announced")
+        out["backlog_announced_after_ready_s"] = round(ann[0] - d.ready, 3) if ann else None
     partial()
 
     # Incremental submissions.
@@ -475,7 +485,20 @@ def main():
         time.sleep(0.05)
     if m:
         out["restart_phases"] = m[1].split("startup took ", 1)[1]
+    rss = d.find(r"startup rss MiB: (.*)")
+    if rss:
+        out["restart_rss_mib"] = rss[1].split("startup rss MiB: ", 1)[1]
+    ev = d.find(r"evaluation finished \(startup\): .*\(ms: (.*)\)")
+    if ev:
+        out["restart_evaluation_phases"] = re.search(r"\(ms: (.*)\)", ev[1]).group(1)
     out["restart_hwm_mib"] = round(d.vmhwm_kib() / 1024)
+    # Then the first active.json of the restarted daemon (encoded by the background writer): its peak.
+    end = time.monotonic() + a.timeout
+    while watch.first(alerts_dir, "active.json", d.ready) is None and time.monotonic() < end:
+        time.sleep(0.05)
+    ta = watch.first(alerts_dir, "active.json", d.ready)
+    out["restart_active_after_ready_s"] = round(ta - d.ready, 3) if ta else None
+    out["restart_hwm_after_files_mib"] = round(d.vmhwm_kib() / 1024)
     d.stop()
     watch.stop = True
     print(json.dumps(out, ensure_ascii=False))
