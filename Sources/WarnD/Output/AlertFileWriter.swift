@@ -102,12 +102,16 @@ actor AlertFileWriter {
             regionFiles.removeAll(except: s.alerts.regions.keys)
 
             // Streamed: each alert encoded as it is written (nothing per alert is cached between rewrites).
-            var all: [Alert] = []
-            if s.resolved != nil { all.reserveCapacity(s.alerts.count) }
+            var all = OrderedAlerts(buckets: [])
+            let keepOrder = s.resolved != nil
             try AtomicFile.write(to: directory + "/active.json") { write in
                 AlertJSONWriter.stream(counts: s.alerts.counts, evaluatedAt: s.evaluatedAt, at: at, fragments: { emit in
-                    s.alerts.forEachInOrder { alert in
-                        if s.resolved != nil { all.append(alert) }
+                    s.alerts.forEachInOrder(prepare: { lists in
+                        guard keepOrder else { return }
+                        all = OrderedAlerts(buckets: lists)
+                        all.reserveCapacity(s.alerts.count)
+                    }) { alert, list, index in
+                        if keepOrder { all.append(bucket: list, index: index) }
                         emit(AlertJSONWriter.object(alert, indent: 4)[...])
                     }
                 }, write: write)

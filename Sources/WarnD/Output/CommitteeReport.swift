@@ -17,7 +17,8 @@ struct CommitteeReport {
     var asOf: Period?
     var lastFile: String?
     var submissions: Int
-    var alerts: [Alert]
+    /// In ``Alert/ordered(_:_:)`` order (the daemon passes positions in its regions' lists, not copies).
+    var alerts: OrderedAlerts
     var resolved: [Resolved]
     var ruleSet: RuleSet
 

@@ -68,9 +68,11 @@ struct CurrentAlerts: Sendable {
         return changed
     }
 
-    /// Every alert in ``Alert/ordered(_:_:)`` order: a k-way merge of the sorted regions.
-    func forEachInOrder(_ body: (Alert) -> Void) {
+    /// Every alert in ``Alert/ordered(_:_:)`` order: a k-way merge of the sorted regions. `body` is also given the
+    /// alert's position in `lists` (the regions' lists, as passed to `prepare`).
+    func forEachInOrder(prepare: ([[Alert]]) -> Void = { _ in }, _ body: (Alert, _ list: Int, _ index: Int) -> Void) {
         let buckets = regions.values.filter { !$0.alerts.isEmpty }
+        prepare(buckets.map(\.alerts))
         // A binary min-heap of (bucket, position).
         var heap: [(b: Int, i: Int)] = buckets.indices.map { ($0, 0) }
         func less(_ x: (b: Int, i: Int), _ y: (b: Int, i: Int)) -> Bool {
@@ -90,7 +92,7 @@ struct CurrentAlerts: Sendable {
         }
         for i in stride(from: heap.count / 2 - 1, through: 0, by: -1) { siftDown(i) }
         while let top = heap.first {
-            body(buckets[top.b].alerts[top.i])
+            body(buckets[top.b].alerts[top.i], top.b, top.i)
             if top.i + 1 < buckets[top.b].alerts.count {
                 heap[0].i += 1
             } else {
