@@ -112,6 +112,7 @@ actor WarnDaemon: SubmissionHandler {
         t = clock.now
         evaluate(only: nil, reason: "startup", announceLater: announceLater)
         startupTimings.append(("first_evaluation", clock.now - t))
+        ProcessMemory.releaseFreeMemory()
         if let m = ProcessMemory.current() { startupMemory += [("first_evaluation", m.rss), ("peak", m.hwm)] }
         loadResolvedInBackground(after: watermark, upTo: upTo)
         try writeReloadStatus(ok: true, errors: [])
@@ -282,8 +283,7 @@ actor WarnDaemon: SubmissionHandler {
     /// Sends the first evaluation's transitions to the journal, a batch at a time, letting submissions, reloads and
     /// the watchdog in between (each of which first sends what is left, in order). Logs once when done.
     func announceBacklog() async {
-        guard backlogNext < backlog.count else { return }
-        let total = backlog.count
+        let total = backlog.count - backlogNext
         let started = ContinuousClock.now
         while backlogNext < backlog.count {
             let end = min(backlog.count, backlogNext + 2_000)
@@ -407,6 +407,7 @@ actor WarnDaemon: SubmissionHandler {
                 guard let end = batch.last?.seq else { return }
                 try write(batch.map(EventLog.line))
                 last = end
+                if batch.count < 10_000 { return }
             }
         }
     }

@@ -77,6 +77,7 @@ actor AlertFileWriter {
             await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
                 queue.async {
                     Self.write(s, directory: directory, regionFiles: regionFiles, logger: logger)
+                    ProcessMemory.releaseFreeMemory()
                     done.resume()
                 }
             }
@@ -119,7 +120,7 @@ actor AlertFileWriter {
             guard let resolved = s.resolved else { return }
             let report = CommitteeReport(generatedAt: s.generatedAt, asOf: s.asOf, lastFile: s.lastFile,
                 submissions: s.submissions, alerts: all, resolved: resolved, ruleSet: s.ruleSet)
-            try AtomicFile.write(Array(report.render().utf8), to: directory + "/report.md")
+            try AtomicFile.write(to: directory + "/report.md") { write in report.render { write(Array($0.utf8)) } }
         } catch {
             logger.error("could not write the alert files: \(error)",
                 metadata: ["MESSAGE_ID": "\(MessageID.ingestFailed)", "reason": "\(error)"])
