@@ -365,8 +365,8 @@ actor WarnDaemon: SubmissionHandler {
     private func loadResolvedInBackground(after since: Int64, upTo: Int64) {
         let (store, catalog, generation) = (self.store, ruleSet.catalog, watermarkGeneration)
         resolvedLoading = Task.detached(priority: .utility) { [self] in
-            let events = (try? store.events(after: since)) ?? []
-            let earlier = events.filter { $0.change == "resolved" && $0.seq <= upTo }.compactMap { e -> CommitteeReport.Resolved? in
+            let events = (try? store.events(after: since, upTo: upTo, change: "resolved")) ?? []
+            let earlier = events.compactMap { e -> CommitteeReport.Resolved? in
                 guard let o = try? JSONSerialization.jsonObject(with: Data(e.payload.utf8)) as? [String: Any] else { return nil }
                 let indicator = (o["indicator"] as? String).flatMap { catalog[$0]?.name } ?? (o["indicator"] as? String ?? "")
                 return .init(at: e.at, rule: o["rule"] as? String ?? "", message: o["message"] as? String ?? "",
