@@ -296,6 +296,24 @@ struct DaemonFixture {
         #expect(f.log.with(MessageID.alertFiring).count == 1)
     }
 
+    @Test func reportAfterARestartListsTheResolvedEventsFromBeforeIt() async throws {
+        let f = try DaemonFixture()
+        do {
+            let d = try f.daemon()
+            try await d.start()
+            _ = await d.handle(DaemonFixture.submission("first.csv", Self.breachCSV))
+            let revision = "indicator,region,period,value\nhiv_mother_to_child_transmission_rate,测试县,2024,1.9\n"
+            _ = await d.handle(DaemonFixture.submission("revision.csv", revision))
+        }
+        let again = try f.daemon()
+        try await again.start()
+        await again.flushAlertFiles()
+        let report = try String(contentsOfFile: f.config.alertsDirectory + "/report.md", encoding: .utf8)
+        let resolved = report.components(separatedBy: "## 自上次报告以来已解除的预警")[1]
+        #expect(resolved.contains("| 艾滋病母婴传播率 | 测试县 | t-hiv |"), "read back from the store's resolved events")
+        #expect(resolved.components(separatedBy: "| t-hiv |").count == 2, "once: the firing event is not listed")
+    }
+
     @Test func tornEventLogTailIsRepairedAndCaughtUpFromTheStore() async throws {
         let f = try DaemonFixture()
         do {
