@@ -148,6 +148,7 @@ class Daemon:
             if time.monotonic() > end:
                 raise SystemExit("no READY=1 within %d s" % timeout)
             time.sleep(0.01)
+        self.ready_cpu = self.cpu_s()
         return self.ready - self.t0
 
     def find(self, pattern, after=0.0, start_index=0):
@@ -162,6 +163,12 @@ class Daemon:
     def line_count(self):
         with self.lock:
             return len(self.lines)
+
+    def cpu_s(self):
+        """user + system CPU seconds of the daemon so far (/proc/PID/stat), less noisy than wall time on a shared machine."""
+        with open("/proc/%d/stat" % self.proc.pid) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def vmhwm_kib(self):
         with open("/proc/%d/status" % self.proc.pid) as f:
@@ -311,6 +318,7 @@ def main():
     watch = Watch([alerts_dir, regions_dir])
     d = Daemon(warnd, a.rules, state, config, a.now, notify)
     out["startup_s"] = round(d.wait_ready(a.timeout), 3)
+    out["startup_cpu_s"] = round(d.ready_cpu, 2)
     m = d.find(r"startup took (.*)")
     for _ in range(100):
         if m:
@@ -319,6 +327,9 @@ def main():
         m = d.find(r"startup took (.*)")
     if m:
         out["startup_phases"] = m[1].split("startup took ", 1)[1]
+    rss = d.find(r"startup rss MiB: (.*)")
+    if rss:
+        out["startup_rss_mib"] = rss[1].split("startup rss MiB: ", 1)[1]
     ev = d.find(r"evaluation finished \(startup\): (\d+) checks, (\d+) alerts")
     if ev:
         mm = re.search(r"(\d+) checks, (\d+) alerts", ev[1])
@@ -334,6 +345,13 @@ def main():
     out["first_active_after_ready_s"] = round(ta - d.ready, 3) if ta else None
     out["active_json_mb"] = round(os.path.getsize(os.path.join(alerts_dir, "active.json")) / 1e6, 1)
     out["startup_hwm_mib"] = round(d.vmhwm_kib() / 1024)
+    # A daemon that announces the first evaluation's transitions after READY=1 logs when they are all sent; the
+    # submissions are measured after that (the first one would otherwise send the rest of the backlog first).
+    if rss and out.get("alerts"):
+        while d.find(r"startup transitions announced") is None and time.monotonic() < end:
+            time.sleep(0.05)
+        ann = d.find(r"startup transitions announced")
+        out["backlog_announced_after_ready_s"] = round(ann[0] - d.ready, 3) if ann else None
     partial()
 
     # Incremental submissions.
@@ -460,6 +478,7 @@ def main():
         out["reload_s"] = [round(x, 3) for x in reloads]
         partial()
     out["hwm_mib"] = round(d.vmhwm_kib() / 1024)
+    out["run_cpu_s"] = round(d.cpu_s(), 2)
     out["shutdown_s"] = round(d.stop(), 2)
     partial()
 
@@ -467,6 +486,7 @@ def main():
     # unlike the first start above, which announces every alert of the freshly filled store.
     d = Daemon(warnd, a.rules, state, config, a.now, notify)
     out["restart_s"] = round(d.wait_ready(a.timeout), 3)
+    out["restart_cpu_s"] = round(d.ready_cpu, 2)
     m = None
     for _ in range(100):
         m = d.find(r"startup took (.*)")
@@ -475,7 +495,20 @@ def main():
         time.sleep(0.05)
     if m:
         out["restart_phases"] = m[1].split("startup took ", 1)[1]
+    rss = d.find(r"startup rss MiB: (.*)")
+    if rss:
+        out["restart_rss_mib"] = rss[1].split("startup rss MiB: ", 1)[1]
+    ev = d.find(r"evaluation finished \(startup\): .*\(ms: (.*)\)")
+    if ev:
+        out["restart_evaluation_phases"] = re.search(r"\(ms: (.*)\)", ev[1]).group(1)
     out["restart_hwm_mib"] = round(d.vmhwm_kib() / 1024)
+    # Then the first active.json of the restarted daemon (encoded by the background writer): its peak.
+    end = time.monotonic() + a.timeout
+    while watch.first(alerts_dir, "active.json", d.ready) is None and time.monotonic() < end:
+        time.sleep(0.05)
+    ta = watch.first(alerts_dir, "active.json", d.ready)
+    out["restart_active_after_ready_s"] = round(ta - d.ready, 3) if ta else None
+    out["restart_hwm_after_files_mib"] = round(d.vmhwm_kib() / 1024)
     d.stop()
     watch.stop = True
     print(json.dumps(out, ensure_ascii=False))

@@ -78,7 +78,11 @@ for r in rows:
 for r in rows:
     print("\nc%s startup phases: %s" % (r["counties"], r.get("startup_phases", "—")))
     print("c%d startup evaluation phases ms: %s" % (r["counties"], r.get("startup_evaluation_phases", "—")))
-    print("c%d restart phases: %s (peak RSS %s MiB)" % (r["counties"], r.get("restart_phases", "—"), r.get("restart_hwm_mib", "—")))
+    print("c%d restart phases: %s (peak RSS %s MiB at READY, %s MiB after the first active.json)" % (r["counties"], r.get("restart_phases", "—"), r.get("restart_hwm_mib", "—"), r.get("restart_hwm_after_files_mib", "—")))
+    print("c%d restart evaluation phases ms: %s" % (r["counties"], r.get("restart_evaluation_phases", "—")))
+    print("c%d RSS MiB by phase: first start %s; restart %s" % (r["counties"], r.get("startup_rss_mib", "—"), r.get("restart_rss_mib", "—")))
+    print("c%d first start: journal backlog sent %s s after READY" % (r["counties"], r.get("backlog_announced_after_ready_s", "—")))
+    print("c%d daemon CPU s (user+sys): first start to READY %s, whole first run %s, restart to READY %s" % (r["counties"], r.get("startup_cpu_s", "—"), r.get("run_cpu_s", "—"), r.get("restart_cpu_s", "—")))
     print("c%d reload phases (last): %s" % (r["counties"], r.get("reload_phases", "—")))
     print("c%d submission phases p50/p99 ms: %s" % (r["counties"], r.get("inc_phases_p50_p99_ms", "—")))
     print("c%d journal/region/done n: %s/%s/%s of %s submissions, %s transitions" % (r["counties"],

@@ -248,6 +248,72 @@ struct DaemonFixture {
         #expect(f.events.map { $0["change"] as? String } == ["firing", "resolved"])
     }
 
+    /// As `warnd import` leaves a store: the data, no alert state yet (the first start announces every alert).
+    static func imported(_ f: DaemonFixture, _ csv: String) throws {
+        try FileManager.default.createDirectory(atPath: f.config.stateDirectory, withIntermediateDirectories: true)
+        let set = try RulesLoader.load(paths: f.config.rules).get()
+        let parsed = ObservationParser(catalog: set.catalog, regions: set.regions).parse(Array(csv.utf8), file: "history.csv")
+        let store = try Store(path: f.config.database)
+        try store.accept(parsed.table, name: "history.csv", sha256: SHA256.hex(Array(csv.utf8)), receivedAt: "t",
+            format: parsed.format.rawValue, encoding: parsed.encoding)
+    }
+
+    @Test func firstStartRecordsItsTransitionsBeforeReadyAndAnnouncesThemAfterOnce() async throws {
+        let f = try DaemonFixture()
+        try Self.imported(f, Self.breachCSV)
+        let d = try f.daemon()
+        try await d.start(announceLater: true)
+        #expect(f.events.map { $0["change"] as? String } == ["firing"], "stored and in events.jsonl before READY=1")
+        #expect(f.log.with(MessageID.alertFiring).isEmpty, "sent to the journal after READY=1")
+        await d.announceBacklog()
+        #expect(f.log.with(MessageID.alertFiring).count == 1)
+        await d.announceBacklog()
+        await d.shutdown()
+        #expect(f.log.with(MessageID.alertFiring).count == 1, "never twice")
+    }
+
+    @Test func aSubmissionBeforeTheBacklogIsSentAnnouncesAfterIt() async throws {
+        let f = try DaemonFixture()
+        try Self.imported(f, Self.breachCSV)
+        let d = try f.daemon()
+        try await d.start(announceLater: true)
+        let revision = "indicator,region,period,value\nhiv_mother_to_child_transmission_rate,测试县,2024,1.9\n"
+        #expect(await d.handle(DaemonFixture.submission("revision.csv", revision)) == .accepted(rows: 1, series: 1))
+        let order = f.log.entries.compactMap { $0.metadata["MESSAGE_ID"] }
+            .filter { $0 == "\(MessageID.alertFiring)" || $0 == "\(MessageID.alertResolved)" }
+        #expect(order == ["\(MessageID.alertFiring)", "\(MessageID.alertResolved)"], "the journal's order is the events' order")
+        #expect(f.events.map { $0["change"] as? String } == ["firing", "resolved"])
+        await d.shutdown()
+        #expect(f.log.with(MessageID.alertFiring).count == 1)
+    }
+
+    @Test func shutdownSendsWhatIsLeftOfTheBacklog() async throws {
+        let f = try DaemonFixture()
+        try Self.imported(f, Self.breachCSV)
+        let d = try f.daemon()
+        try await d.start(announceLater: true)
+        await d.shutdown()
+        #expect(f.log.with(MessageID.alertFiring).count == 1)
+    }
+
+    @Test func reportAfterARestartListsTheResolvedEventsFromBeforeIt() async throws {
+        let f = try DaemonFixture()
+        do {
+            let d = try f.daemon()
+            try await d.start()
+            _ = await d.handle(DaemonFixture.submission("first.csv", Self.breachCSV))
+            let revision = "indicator,region,period,value\nhiv_mother_to_child_transmission_rate,测试县,2024,1.9\n"
+            _ = await d.handle(DaemonFixture.submission("revision.csv", revision))
+        }
+        let again = try f.daemon()
+        try await again.start()
+        await again.flushAlertFiles()
+        let report = try String(contentsOfFile: f.config.alertsDirectory + "/report.md", encoding: .utf8)
+        let resolved = report.components(separatedBy: "## 自上次报告以来已解除的预警")[1]
+        #expect(resolved.contains("| 艾滋病母婴传播率 | 测试县 | t-hiv |"), "read back from the store's resolved events")
+        #expect(resolved.components(separatedBy: "| t-hiv |").count == 2, "once: the firing event is not listed")
+    }
+
     @Test func tornEventLogTailIsRepairedAndCaughtUpFromTheStore() async throws {
         let f = try DaemonFixture()
         do {

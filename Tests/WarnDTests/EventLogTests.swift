@@ -21,6 +21,26 @@ import Testing
         #expect(try log.repair() == 5000, "an intact file is left as it is")
     }
 
+    @Test func quotedStringsAreJSONEncodersBytes() throws {
+        for s in ["2025-03-01T00:00:00Z", "firing", "resolved", "a/b", "x\"y", "back\\slash", "\u{1}\n", "中文", ""] {
+            #expect(EventLog.jsonString(s) == String(decoding: try JSONEncoder().encode(s), as: UTF8.self))
+        }
+    }
+
+    @Test func linesAppendedInBatchesAreAllThereInOrder() throws {
+        let dir = try TemporaryDirectory()
+        let path = dir.url.appendingPathComponent("events.jsonl").path
+        let log = EventLog(path: path)
+        try log.append([Self.line(1)].map { String($0.dropLast()) })
+        try log.append { write in
+            try write((2...3).map { String(Self.line($0).dropLast()) })
+            try write([])
+            try write([String(Self.line(4).dropLast())])
+        }
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == (1...4).map(Self.line).joined())
+        #expect(try log.repair() == 4)
+    }
+
     @Test func oneLineAndEmptyAndMissingFiles() throws {
         let dir = try TemporaryDirectory()
         let path = dir.url.appendingPathComponent("events.jsonl").path

@@ -47,9 +47,13 @@ public struct AlertTracker: Sendable {
     }
 
     public private(set) var records: [String: Record]
+    /// How many records are pending or firing: a full evaluation that finds each of them again (a restart with
+    /// nothing changed) has nothing to resolve and skips the pass over every record.
+    public private(set) var activeCount: Int
 
     public init(records: [Record] = []) {
         self.records = Dictionary(records.map { ($0.id, $0) }, uniquingKeysWith: { _, b in b })
+        activeCount = self.records.values.reduce(0) { $0 + ($1.state == .resolved ? 0 : 1) }
     }
 
     /// The alerts currently firing or pending.
@@ -81,11 +85,19 @@ public struct AlertTracker: Sendable {
     {
         var transitions: [Transition] = []
         var changed: [Record] = []
-        var seen = Set<String>()
+        // Active records found again by this evaluation: when that is all of them, nothing resolves.
+        var foundActive = 0
         for alert in result.alerts {
-            seen.insert(alert.id)
             let newState: State = alert.state == .firing ? .firing : .pending
             let old = records[alert.id]
+            if let old, old.state != .resolved { foundActive += 1 }
+            // The usual case (a restart, a re-evaluation): the record is current. Compared field by field, without
+            // building a record per alert.
+            if let old, old.state == newState, old.severity == alert.severity, old.rule == alert.rule.id,
+                old.plan == alert.plan.id, old.message == alert.message, old.key == alert.key
+            {
+                continue
+            }
             var record = Record(id: alert.id, rule: alert.rule.id, plan: alert.plan.id, key: alert.key, state: newState,
                 severity: alert.severity, message: alert.message, since: now)
             if let old, old.state == newState {
@@ -99,6 +111,8 @@ public struct AlertTracker: Sendable {
         // An incremental evaluation can only resolve the pairs it looked at: visit those, not every record (a
         // national deployment keeps ≈ 500 000, and the daemon applies one evaluation per submitted file).
         precondition(complete || result.retention == .all, "an incremental evaluation must keep its outcomes")
+        if complete && foundActive == activeCount { return (sorted(transitions), changed) }
+        var seen = Set(result.alerts.map(\.id))
         let candidates: [String] = complete ? Array(records.keys) : result.outcomes.map(\.id)
         for id in candidates where !seen.contains(id) {
             guard let old = records[id], old.state != .resolved else { continue }
@@ -117,11 +131,18 @@ public struct AlertTracker: Sendable {
                 changed.append(r)
             }
         }
-        return (transitions.sorted { ($0.record.severity, $0.record.rule, $0.record.key) < ($1.record.severity, $1.record.rule, $1.record.key) }, changed)
+        return (sorted(transitions), changed)
+    }
+
+    private func sorted(_ transitions: [Transition]) -> [Transition] {
+        transitions.sorted { ($0.record.severity, $0.record.rule, $0.record.key) < ($1.record.severity, $1.record.rule, $1.record.key) }
     }
 
     /// Records changes found by ``changes(_:complete:now:)`` (once they are persisted).
     public mutating func commit(_ changed: [Record]) {
-        for r in changed { records[r.id] = r }
+        for r in changed {
+            let old = records.updateValue(r, forKey: r.id)
+            activeCount += (r.state == .resolved ? 0 : 1) - (old.map { $0.state == .resolved ? 0 : 1 } ?? 0)
+        }
     }
 }

@@ -64,7 +64,7 @@ struct RunCommand: AsyncParsableCommand {
         do {
             daemon = try WarnDaemon(config: config, ruleSet: ruleSet, logger: logger, notifier: notifier,
                 today: { fixedDay ?? CivilDate.today() })
-            try await daemon.start()
+            try await daemon.start(announceLater: true)
         } catch {
             logger.critical("cannot start: \(error)")
             throw ExitCode(1)
@@ -91,6 +91,11 @@ struct RunCommand: AsyncParsableCommand {
         for (name, d) in phases { metadata["startup_\(name)_ms"] = "\(Self.milliseconds(d))" }
         logger.notice("warnd ready: \(status)", metadata: metadata)
         logger.info("startup took \(phases.map { "\($0.0) \(Self.milliseconds($0.1)) ms" }.joined(separator: ", "))")
+        let memory = await daemon.startupMemory
+        logger.info("startup rss MiB: \(memory.map { "\($0.0) \($0.1)" }.joined(separator: ", "))")
+        // The first evaluation's transitions reach the journal now, after READY=1, in order (see start(announceLater:)).
+        // Shutdown sends whatever is still left.
+        Task { await daemon.announceBacklog() }
         try await group.run()
         notifier.stopping()
         await daemon.shutdown()

@@ -35,10 +35,18 @@ actor WarnDaemon: SubmissionHandler {
     private var snapshotGeneration = 0
     /// The sequence number of the last event recorded (the report watermark moves to it once a day).
     private var lastEventSeq: Int64 = 0
+    /// The sequence number of the last event in `events.jsonl`: the file is caught up from the store after it.
+    private var eventLogSeq: Int64 = 0
+    /// Transitions of the first evaluation not yet sent to the journal (``start(announceLater:)``), oldest first;
+    /// `backlogNext` is the next to send. Anything announced later sends these first, so order is kept.
+    private var backlog: [AlertTracker.Transition] = []
+    private var backlogNext = 0
     /// `active.json` and `report.md` (coalesced, off the submission path) and the region files.
     nonisolated let files: AlertFileWriter
     /// How long startup took, by phase (logged with READY).
     private(set) var startupTimings: [(String, Duration)] = []
+    /// Resident memory (MiB) after each startup phase (logged with READY): what each part of the state costs.
+    private(set) var startupMemory: [(String, Int)] = []
     private var reloadGeneration = 0
     private var lastReloadError: String?
 
@@ -58,9 +66,11 @@ actor WarnDaemon: SubmissionHandler {
         let clock = ContinuousClock()
         var t = clock.now
         var timings: [(String, Duration)] = []
+        var memory: [(String, Int)] = []
         func lap(_ name: String) {
             let n = clock.now
             timings.append((name, n - t))
+            if let m = ProcessMemory.current() { memory.append((name, m.rss)) }
             t = n
         }
         store = try Store(path: config.database)
@@ -82,11 +92,17 @@ actor WarnDaemon: SubmissionHandler {
         files = AlertFileWriter(directory: config.alertsDirectory, interval: config.alertFilesInterval, logger: logger)
         lap("store_meta")
         startupTimings = timings
+        startupMemory = memory
     }
 
     /// Catches the event log up and evaluates everything: what must be true before READY=1. The alert files are
     /// handed to the background writer, which writes them right after.
-    func start() throws {
+    ///
+    /// `announceLater`: the first evaluation's transitions are recorded (store, `events.jsonl`) before this returns,
+    /// but sent to the journal by ``announceBacklog()`` after READY=1 (`docs/operations.md`, "Start-up"): after a
+    /// bulk import they are every alert, ≈ 520 000 entries and ≈ 10 s at national scale. Whatever is announced
+    /// before the backlog is through sends the rest of it first, so the journal's order is the order of events.
+    func start(announceLater: Bool = false) throws {
         let clock = ContinuousClock()
         var t = clock.now
         try catchUpEventLog()
@@ -94,8 +110,10 @@ actor WarnDaemon: SubmissionHandler {
         let upTo = lastEventSeq
         startupTimings.append(("event_log_catch_up", clock.now - t))
         t = clock.now
-        evaluate(only: nil, reason: "startup")
+        evaluate(only: nil, reason: "startup", announceLater: announceLater)
         startupTimings.append(("first_evaluation", clock.now - t))
+        ProcessMemory.releaseFreeMemory()
+        if let m = ProcessMemory.current() { startupMemory += [("first_evaluation", m.rss), ("peak", m.hwm)] }
         loadResolvedInBackground(after: watermark, upTo: upTo)
         try writeReloadStatus(ok: true, errors: [])
         logger.info("rules loaded", metadata: [
@@ -162,7 +180,9 @@ actor WarnDaemon: SubmissionHandler {
     /// Evaluates all series (`only == nil`) or the series a submission touched, announces transitions and rewrites
     /// the alert files.
     @discardableResult
-    func evaluate(only keys: Set<SeriesKey>?, reason: String, before: [(String, Duration)] = []) -> Evaluator.Result {
+    func evaluate(only keys: Set<SeriesKey>?, reason: String, before: [(String, Duration)] = [],
+        announceLater: Bool = false) -> Evaluator.Result
+    {
         let started = ContinuousClock.now
         var phases = before
         var lap = started
@@ -180,16 +200,17 @@ actor WarnDaemon: SubmissionHandler {
         let now = Self.timestamp()
         // Found without touching the tracker, committed once stored: a failed store write changes nothing.
         let (transitions, changed) = tracker.changes(result, complete: keys == nil, now: now)
-        let events = transitions.map { t in
-            (at: now, alertID: t.record.id, change: t.change.rawValue, rule: t.record.rule,
-                severity: t.record.severity.rawValue, payload: payload(t))
-        }
         do {
-            let stored = try store.record(changed, events: events)
-            lastEventSeq = stored.last?.seq ?? lastEventSeq
+            // Each event's payload is made as it is stored and dropped (after a bulk import: ≈ 520 000 of them).
+            let last = try store.record(changed, eventCount: transitions.count) { i in
+                let t = transitions[i]
+                return Store.NewEvent(at: now, alertID: t.record.id, change: t.change.rawValue, rule: t.record.rule,
+                    severity: t.record.severity.rawValue, payload: Self.payload(t))
+            }
+            lastEventSeq = last ?? lastEventSeq
             tracker.commit(changed)
             phase("tracker+record")
-            try eventLog.append(stored.map(EventLog.line))
+            try appendEventLog()
             phase("event_log")
         } catch {
             logger.error("could not record alert state: \(error); will retry at the next evaluation",
@@ -220,8 +241,13 @@ actor WarnDaemon: SubmissionHandler {
             }
         }
         phase("region_files")
+        if announceLater {
+            backlog += transitions
+        } else {
+            announceBacklogNow()
+            for t in transitions { announce(t) }
+        }
         for t in transitions {
-            announce(t)
             if t.change == .resolved {
                 let r = t.record
                 resolvedSinceWatermark.append(.init(at: now, rule: r.rule, message: r.message, region: r.key.region,
@@ -244,7 +270,7 @@ actor WarnDaemon: SubmissionHandler {
     }
 
     /// The event's alert object: the full alert JSON for `firing`, the remembered record for `resolved`.
-    private func payload(_ t: AlertTracker.Transition) -> String {
+    private static func payload(_ t: AlertTracker.Transition) -> String {
         if let a = t.alert { return String(decoding: AlertJSONWriter.object(a, indent: nil), as: UTF8.self) }
         let r = t.record
         let object: [String: String] = [
@@ -252,6 +278,30 @@ actor WarnDaemon: SubmissionHandler {
             "severity": r.severity.rawValue, "message": r.message, "state": "resolved",
         ]
         return String(decoding: AlertJSONWriter.compact(object), as: UTF8.self)
+    }
+
+    /// Sends the first evaluation's transitions to the journal, a batch at a time, letting submissions, reloads and
+    /// the watchdog in between (each of which first sends what is left, in order). Logs once when done.
+    func announceBacklog() async {
+        let total = backlog.count - backlogNext
+        let started = ContinuousClock.now
+        while backlogNext < backlog.count {
+            let end = min(backlog.count, backlogNext + 2_000)
+            for i in backlogNext..<end { announce(backlog[i]) }
+            backlogNext = end
+            await Task.yield()
+        }
+        backlog = []
+        backlogNext = 0
+        logger.info("startup transitions announced: \(total) in \(RunCommand.milliseconds(ContinuousClock.now - started)) ms")
+    }
+
+    /// Sends what is left of the backlog now (before anything newer is announced).
+    private func announceBacklogNow() {
+        guard backlogNext < backlog.count else { return }
+        for i in backlogNext..<backlog.count { announce(backlog[i]) }
+        backlog = []
+        backlogNext = 0
     }
 
     /// One journal entry per transition: Chinese MESSAGE, priority by severity (resolved: notice), WARND_* fields.
@@ -315,8 +365,8 @@ actor WarnDaemon: SubmissionHandler {
     private func loadResolvedInBackground(after since: Int64, upTo: Int64) {
         let (store, catalog, generation) = (self.store, ruleSet.catalog, watermarkGeneration)
         resolvedLoading = Task.detached(priority: .utility) { [self] in
-            let events = (try? store.events(after: since)) ?? []
-            let earlier = events.filter { $0.change == "resolved" && $0.seq <= upTo }.compactMap { e -> CommitteeReport.Resolved? in
+            let events = (try? store.events(after: since, upTo: upTo, change: "resolved")) ?? []
+            let earlier = events.compactMap { e -> CommitteeReport.Resolved? in
                 guard let o = try? JSONSerialization.jsonObject(with: Data(e.payload.utf8)) as? [String: Any] else { return nil }
                 let indicator = (o["indicator"] as? String).flatMap { catalog[$0]?.name } ?? (o["indicator"] as? String ?? "")
                 return .init(at: e.at, rule: o["rule"] as? String ?? "", message: o["message"] as? String ?? "",
@@ -340,10 +390,26 @@ actor WarnDaemon: SubmissionHandler {
     }
 
     private func catchUpEventLog() throws {
-        let lastInFile = try eventLog.repair()
-        let missing = try store.events(after: lastInFile)
-        try eventLog.append(missing.map(EventLog.line))
-        lastEventSeq = missing.last?.seq ?? lastInFile
+        eventLogSeq = try eventLog.repair()
+        try appendEventLog()
+        lastEventSeq = eventLogSeq
+    }
+
+    /// Appends to `events.jsonl` every stored event after the last one in it, read back from the store in batches
+    /// (one fsync): events are not held in memory between storing and logging them.
+    private func appendEventLog() throws {
+        let (store, after) = (self.store, eventLogSeq)
+        var last = after
+        defer { eventLogSeq = last }
+        try eventLog.append { write in
+            while true {
+                let batch = try store.events(after: last, limit: 10_000)
+                guard let end = batch.last?.seq else { return }
+                try write(batch.map(EventLog.line))
+                last = end
+                if batch.count < 10_000 { return }
+            }
+        }
     }
 
     // MARK: reload
@@ -394,8 +460,9 @@ actor WarnDaemon: SubmissionHandler {
             .write(to: config.reloadStatusPath)
     }
 
-    /// Before exit: the alert files reflect the last state.
+    /// Before exit: every transition is in the journal and the alert files reflect the last state.
     func shutdown() async {
+        announceBacklogNow()
         await flushAlertFiles()
     }
 }

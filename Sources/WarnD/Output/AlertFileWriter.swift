@@ -77,6 +77,7 @@ actor AlertFileWriter {
             await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
                 queue.async {
                     Self.write(s, directory: directory, regionFiles: regionFiles, logger: logger)
+                    ProcessMemory.releaseFreeMemory()
                     done.resume()
                 }
             }
@@ -101,22 +102,25 @@ actor AlertFileWriter {
             }
             regionFiles.removeAll(except: s.alerts.regions.keys)
 
-            var all: [Alert] = []
-            var rows: [String?] = []
-            all.reserveCapacity(s.alerts.count)
-            rows.reserveCapacity(s.alerts.count)
-            let bytes = AlertJSONWriter.document(counts: s.alerts.counts, evaluatedAt: s.evaluatedAt, at: at) { emit in
-                s.alerts.forEachInOrder(reportRows: s.resolved == nil ? nil : s.ruleSet) { alert, fragment, row in
-                    all.append(alert)
-                    rows.append(row)
-                    emit(fragment[...])
-                }
+            // Streamed: each alert encoded as it is written (nothing per alert is cached between rewrites).
+            var all = OrderedAlerts(buckets: [])
+            let keepOrder = s.resolved != nil
+            try AtomicFile.write(to: directory + "/active.json") { write in
+                AlertJSONWriter.stream(counts: s.alerts.counts, evaluatedAt: s.evaluatedAt, at: at, fragments: { emit in
+                    s.alerts.forEachInOrder(prepare: { lists in
+                        guard keepOrder else { return }
+                        all = OrderedAlerts(buckets: lists)
+                        all.reserveCapacity(s.alerts.count)
+                    }) { alert, list, index in
+                        if keepOrder { all.append(bucket: list, index: index) }
+                        emit(AlertJSONWriter.object(alert, indent: 4)[...])
+                    }
+                }, write: write)
             }
-            try AtomicFile.write(bytes, to: directory + "/active.json")
             guard let resolved = s.resolved else { return }
             let report = CommitteeReport(generatedAt: s.generatedAt, asOf: s.asOf, lastFile: s.lastFile,
-                submissions: s.submissions, alerts: all, resolved: resolved, ruleSet: s.ruleSet, rows: rows)
-            try AtomicFile.write(Array(report.render().utf8), to: directory + "/report.md")
+                submissions: s.submissions, alerts: all, resolved: resolved, ruleSet: s.ruleSet)
+            try AtomicFile.write(to: directory + "/report.md") { write in report.render { write(Array($0.utf8)) } }
         } catch {
             logger.error("could not write the alert files: \(error)",
                 metadata: ["MESSAGE_ID": "\(MessageID.ingestFailed)", "reason": "\(error)"])

@@ -137,6 +137,17 @@ enum AlertJSONWriter {
 
         mutating func string(_ s: String) {
             out.append(0x22)
+            // Most strings need no escaping: copied whole (byte by byte was a tenth of writing active.json).
+            var s = s
+            let plain = s.withUTF8 { u -> Bool in
+                guard !u.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) else { return false }
+                out.append(contentsOf: u)
+                return true
+            }
+            if plain {
+                out.append(0x22)
+                return
+            }
             for b in s.utf8 {
                 switch b {
                 case 0x22: out.append(contentsOf: [0x5C, 0x22])

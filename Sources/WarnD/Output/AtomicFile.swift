@@ -39,6 +39,38 @@ enum AtomicFile {
         if sync && durable { syncDirectory(dir.isEmpty ? "." : dir) }
     }
 
+    /// ``write(_:to:mode:syncDirectory:durable:)`` for a file made a piece at a time: `produce` hands each piece to
+    /// the closure it is given, so a 600 MB `active.json` is never held whole (issue 4: it was, once as cached
+    /// fragments and once as the document). The first failed write stops the file; it is then thrown here.
+    static func write(to path: String, mode: mode_t = 0o640, durable: Bool = true,
+        produce: (_ write: @escaping ([UInt8]) -> Void) -> Void) throws
+    {
+        let dir = (path as NSString).deletingLastPathComponent
+        let tmp = "\(dir.isEmpty ? "." : dir)/.\((path as NSString).lastPathComponent).tmp-\(getpid())"
+        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
+        guard fd >= 0 else { throw IOError(path: tmp, operation: "create", errno: errno) }
+        do {
+            var failure: (any Error)?
+            produce { piece in
+                guard failure == nil else { return }
+                do { try writeAll(fd, piece, path: tmp) } catch { failure = error }
+            }
+            if let failure { throw failure }
+            guard !durable || fsync(fd) == 0 else { throw IOError(path: tmp, operation: "fsync", errno: errno) }
+            close(fd)
+        } catch {
+            close(fd)
+            unlink(tmp)
+            throw error
+        }
+        guard rename(tmp, path) == 0 else {
+            let e = errno
+            unlink(tmp)
+            throw IOError(path: path, operation: "rename", errno: e)
+        }
+        if durable { syncDirectory(dir.isEmpty ? "." : dir) }
+    }
+
     static func writeAll(_ fd: Int32, _ data: some ContiguousBytes, path: String) throws {
         try data.withUnsafeBytes { raw in
             var off = 0

@@ -17,14 +17,27 @@ struct CommitteeReport {
     var asOf: Period?
     var lastFile: String?
     var submissions: Int
-    var alerts: [Alert]
+    /// In ``Alert/ordered(_:_:)`` order (the daemon passes positions in its regions' lists, not copies).
+    var alerts: OrderedAlerts
     var resolved: [Resolved]
     var ruleSet: RuleSet
-    /// Each alert's table row when already rendered (the daemon keeps them per region), aligned with `alerts`.
-    var rows: [String?]? = nil
 
     func render() -> String {
+        var all = ""
+        render { all += $0 }
+        return all
+    }
+
+    /// The report handed to `write` a piece at a time (about a megabyte each): at national scale it is ≈ 75 MB, and
+    /// built whole and then copied to bytes it took ≈ 250 MB at the peak of each rewrite.
+    func render(write: (String) -> Void) {
         var out = "# 妇女儿童发展规划监测动态化预警报告\n\n"
+        func flushIfLarge() {
+            if out.utf8.count >= 1 << 20 {
+                write(out)
+                out = ""
+            }
+        }
         out += "- 生成时间：\(Self.cell(generatedAt))\n"
         out += "- 数据截至：\(asOf.map(MessageRenderer.chinese) ?? "暂无数据")\n"
         out += "- 已接收数据文件：\(submissions) 个"
@@ -50,7 +63,8 @@ struct CommitteeReport {
                 out += "| 指标 | 地区 | 最新值 | 目标 | 预测/区间 | 达标概率 | 状态 | 责任单位 |\n"
                 out += "| --- | --- | --- | --- | --- | --- | --- | --- |\n"
                 for i in byDomain[d]!.sorted(by: { Alert.ordered(alerts[$0], alerts[$1]) }) {
-                    out += rows?[i] ?? Self.row(alerts[i], ruleSet: ruleSet)
+                    out += Self.row(alerts[i], ruleSet: ruleSet)
+                    flushIfLarge()
                 }
                 out += "\n"
             }
@@ -62,10 +76,11 @@ struct CommitteeReport {
             out += "| 解除时间 | 指标 | 地区 | 规则 | 最后的预警内容 |\n| --- | --- | --- | --- | --- |\n"
             for r in resolved {
                 out += "| \(Self.cell(r.at)) | \(Self.cell(r.indicatorName)) | \(Self.cell(r.region)) | \(Self.cell(r.rule)) | \(Self.cell(r.message)) |\n"
+                flushIfLarge()
             }
         }
         out += "\n---\n本报告由 warnd 根据监测数据自动生成；各项预警的依据见 active.json 中的 source 字段。\n"
-        return out
+        write(out)
     }
 
     private func domain(of a: Alert) -> String {

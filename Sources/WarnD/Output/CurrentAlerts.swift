@@ -11,7 +11,7 @@ struct CurrentAlerts: Sendable {
     var count: Int { counts.critical + counts.warning + counts.info + counts.pending }
 
     /// After a full evaluation: `sorted` is every alert, in ``Alert/ordered(_:_:)`` order. Returns the regions whose
-    /// alerts changed; unchanged regions keep their bucket (and its encoded fragments).
+    /// alerts changed; unchanged regions keep their bucket.
     @discardableResult
     mutating func replaceAll(with sorted: [Alert]) -> [RegionAlerts] {
         var byRegion: [String: [Alert]] = [:]
@@ -68,11 +68,11 @@ struct CurrentAlerts: Sendable {
         return changed
     }
 
-    /// Every alert in ``Alert/ordered(_:_:)`` order with its fragment: a k-way merge of the sorted regions.
-    func forEachInOrder(reportRows ruleSet: RuleSet? = nil, _ body: (Alert, [UInt8], String?) -> Void) {
+    /// Every alert in ``Alert/ordered(_:_:)`` order: a k-way merge of the sorted regions. `body` is also given the
+    /// alert's position in `lists` (the regions' lists, as passed to `prepare`).
+    func forEachInOrder(prepare: ([[Alert]]) -> Void = { _ in }, _ body: (Alert, _ list: Int, _ index: Int) -> Void) {
         let buckets = regions.values.filter { !$0.alerts.isEmpty }
-        let fragments = buckets.map(\.fragments)
-        let rows = ruleSet.map { r in buckets.map { $0.reportRows(ruleSet: r) } }
+        prepare(buckets.map(\.alerts))
         // A binary min-heap of (bucket, position).
         var heap: [(b: Int, i: Int)] = buckets.indices.map { ($0, 0) }
         func less(_ x: (b: Int, i: Int), _ y: (b: Int, i: Int)) -> Bool {
@@ -92,7 +92,7 @@ struct CurrentAlerts: Sendable {
         }
         for i in stride(from: heap.count / 2 - 1, through: 0, by: -1) { siftDown(i) }
         while let top = heap.first {
-            body(buckets[top.b].alerts[top.i], fragments[top.b][top.i], rows?[top.b][top.i])
+            body(buckets[top.b].alerts[top.i], top.b, top.i)
             if top.i + 1 < buckets[top.b].alerts.count {
                 heap[0].i += 1
             } else {

@@ -1,22 +1,19 @@
 import Foundation
 import Rules
 
-/// One region's current alerts, sorted by ``Alert/ordered(_:_:)``, with their JSON fragments: immutable once made.
+/// One region's current alerts, sorted by ``Alert/ordered(_:_:)``: immutable once made.
 ///
 /// A class so that the daemon's picture of ≈ 530 000 alerts is ≈ 3 000 references, one per region: handing a
 /// snapshot to the file writer copies those, not the alerts, and a submission replaces the one or two regions it
-/// touched. The fragments are encoded once per alert, by whoever needs them first (the region file right after a
-/// submission, or the background writer after a full evaluation), under a lock.
+/// touched. The JSON is encoded when a file is written, not kept: at national scale the encoded fragments and
+/// report rows of every alert were ≈ 600 MB beside the alerts themselves (issue 4), for a rewrite of
+/// `active.json` that is coalesced and off the submission path anyway (encoding costs ≈ 4 µs an alert there).
 final class RegionAlerts: @unchecked Sendable {
     let region: String
     let alerts: [Alert]
     let counts: AlertJSON.Counts
     /// Increases with every bucket made, so a file written from an older bucket is never written over a newer one.
     let generation: UInt64
-
-    private let lock = NSLock()
-    private var _fragments: [[UInt8]]?
-    private var _rows: [String?]?
 
     private static let counter = Counter()
 
@@ -27,31 +24,10 @@ final class RegionAlerts: @unchecked Sendable {
         generation = Self.counter.next()
     }
 
-    /// Each alert's object, pretty, at the indentation of an element of `active.json`'s `alerts` array.
-    var fragments: [[UInt8]] {
-        lock.withLock {
-            if let f = _fragments { return f }
-            let f = alerts.map { AlertJSONWriter.object($0, indent: 4) }
-            _fragments = f
-            return f
-        }
-    }
-
-    /// Each firing alert's `report.md` row (`nil` for pending ones), rendered once.
-    func reportRows(ruleSet: RuleSet) -> [String?] {
-        lock.withLock {
-            if let r = _rows { return r }
-            let r = alerts.map { $0.state == .firing ? CommitteeReport.row($0, ruleSet: ruleSet) : nil }
-            _rows = r
-            return r
-        }
-    }
-
     /// The region file: the same document as `active.json`, restricted to this region.
     func document(evaluatedAt: String, at: String?) -> [UInt8] {
-        let f = fragments
-        return AlertJSONWriter.document(counts: counts, evaluatedAt: evaluatedAt, at: at) { emit in
-            for x in f { emit(x[...]) }
+        AlertJSONWriter.document(counts: counts, evaluatedAt: evaluatedAt, at: at) { emit in
+            for a in alerts { emit(AlertJSONWriter.object(a, indent: 4)[...]) }
         }
     }
 

@@ -224,11 +224,24 @@ final class Store: Sendable {
         try pool.read { db in try AlertRecordReader.read(db) }
     }
 
-    /// Persists changed alert records and appends their events, in one transaction; returns the events with their
-    /// sequence numbers.
-    func record(_ changed: [AlertTracker.Record], events: [(at: String, alertID: String, change: String, rule: String,
-        severity: String, payload: String)]) throws -> [Event]
-    {
+    /// One event to append: `payload` is the alert object's compact JSON.
+    struct NewEvent {
+        var at: String
+        var alertID: String
+        var change: String
+        var rule: String
+        var severity: String
+        var payload: String
+    }
+
+    /// Persists changed alert records and appends `eventCount` events, in one transaction; returns the sequence
+    /// number of the last event appended (`nil` when none).
+    ///
+    /// Events are asked for one at a time (`event(i)`, in order) and not kept: after a bulk import the first
+    /// evaluation appends ≈ 520 000 events with their JSON payloads, which held at once were gigabytes (issue 4).
+    /// Their lines for `events.jsonl` are read back with ``events(after:limit:)``. Both statements are prepared
+    /// once per transaction.
+    func record(_ changed: [AlertTracker.Record], eventCount: Int, event: (Int) -> NewEvent) throws -> Int64? {
         try pool.write { db in
             let upsert = try db.cachedStatement(sql: """
                 INSERT INTO alert (id, rule, plan, series_key, state, severity, message, since)
@@ -236,25 +249,44 @@ final class Store: Sendable {
                 ON CONFLICT (id) DO UPDATE SET rule = excluded.rule, plan = excluded.plan, state = excluded.state,
                     severity = excluded.severity, message = excluded.message, since = excluded.since
                 """)
-            for r in changed {
+            // In the table's key order: the alert table is keyed by a hash, and 518 674 new rows (a first start
+            // after an import) inserted in evaluation order touched B-tree pages at random, far more than the page
+            // cache holds; in order they are appended page after page.
+            for r in changed.sorted(by: { $0.id.utf8.lexicographicallyPrecedes($1.id.utf8) }) {
                 try upsert.execute(arguments: [r.id, r.rule, r.plan, Self.encode(r.key).key, r.state.rawValue,
                     r.severity.rawValue, r.message, r.since])
             }
-            var out: [Event] = []
-            for e in events {
-                try db.execute(sql: """
-                    INSERT INTO alert_event (at, alert_id, change, rule, severity, payload) VALUES (?, ?, ?, ?, ?, ?)
-                    """, arguments: [e.at, e.alertID, e.change, e.rule, e.severity, e.payload])
-                out.append(Event(seq: db.lastInsertedRowID, at: e.at, alertID: e.alertID, change: e.change, payload: e.payload))
+            guard eventCount > 0 else { return nil }
+            let insert = try db.cachedStatement(sql: """
+                INSERT INTO alert_event (at, alert_id, change, rule, severity, payload) VALUES (?, ?, ?, ?, ?, ?)
+                """)
+            for i in 0..<eventCount {
+                let e = event(i)
+                try insert.execute(arguments: [e.at, e.alertID, e.change, e.rule, e.severity, e.payload])
             }
-            return out
+            return db.lastInsertedRowID
         }
     }
 
-    func events(after seq: Int64) throws -> [Event] {
+    /// The events after `seq`, oldest first (at most `limit`, so a long history can be read in batches).
+    func events(after seq: Int64, limit: Int = -1) throws -> [Event] {
         try pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT seq, at, alert_id, change, payload FROM alert_event WHERE seq > ? ORDER BY seq",
-                arguments: [seq]).map { Event(seq: $0[0], at: $0[1], alertID: $0[2], change: $0[3], payload: $0[4]) }
+            try Row.fetchAll(db, sql: "SELECT seq, at, alert_id, change, payload FROM alert_event WHERE seq > ? ORDER BY seq LIMIT ?",
+                arguments: [seq, limit]).map { Event(seq: $0[0], at: $0[1], alertID: $0[2], change: $0[3], payload: $0[4]) }
+        }
+    }
+
+    /// The events of one kind in `(after, upTo]`, oldest first: the report's "resolved since" list reads only the
+    /// resolved ones (after a bulk import the history since the watermark is ≈ 520 000 firing events, ≈ 500 MB
+    /// read whole into memory for a handful of resolved ones).
+    func events(after seq: Int64, upTo last: Int64, change: String) throws -> [Event] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT seq, at, alert_id, change, payload FROM alert_event WHERE seq > ? AND seq <= ? AND change = ?
+                ORDER BY seq
+                """, arguments: [seq, last, change]).map {
+                    Event(seq: $0[0], at: $0[1], alertID: $0[2], change: $0[3], payload: $0[4])
+                }
         }
     }
 
