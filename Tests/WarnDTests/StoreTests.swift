@@ -22,6 +22,22 @@ import Testing
             format: "csv", encoding: "utf-8")
     }
 
+    /// The alert table names series as `indicator ␟ region ␟ dimensions`; the reader cuts it at bytes, so Chinese
+    /// names, a ␟ inside a region, escaped dimension values and malformed text must all come back as written.
+    @Test func encodedSeriesKeysDecodeToTheSameKey() {
+        let keys = [
+            SeriesKey(indicator: "maternal_mortality_ratio", region: "四川省达州市渠县", dimensions: [:]),
+            SeriesKey(indicator: "x", region: "县\u{1F}二", dimensions: ["sex": "女", "area": "农村"]),
+            SeriesKey(indicator: "x", region: "", dimensions: ["note": "a\"b\\c\u{1F}d\n"]),
+            SeriesKey(indicator: "家庭", region: "👩‍👧", dimensions: ["年龄": "0-3岁"]),
+        ]
+        for k in keys {
+            #expect(Store.decodeKey(Store.encode(k).key) == k)
+        }
+        #expect(Store.decodeKey("x\u{1F}only-one-separator") == nil)
+        #expect(Store.decodeKey("no separator") == nil)
+    }
+
     @Test func aV1StoreMigratesKeepingObservationsRevisionsAndProvenance() throws {
         let path = try tempDir() + "/warnd.sqlite"
         do {

@@ -52,7 +52,11 @@ public struct AlertTracker: Sendable {
     public private(set) var activeCount: Int
 
     public init(records: [Record] = []) {
-        self.records = Dictionary(records.map { ($0.id, $0) }, uniquingKeysWith: { _, b in b })
+        // Inserted one by one into a dictionary sized once: a restart at national scale reads ≈ 520 000 records,
+        // and building an array of (id, record) pairs to merge copied each record twice more.
+        var byID = [String: Record](minimumCapacity: records.count)
+        for r in records { byID[r.id] = r }
+        self.records = byID
         activeCount = self.records.values.reduce(0) { $0 + ($1.state == .resolved ? 0 : 1) }
     }
 
