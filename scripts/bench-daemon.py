@@ -327,7 +327,13 @@ def main():
         m = d.find(r"startup took (.*)")
     if m:
         out["startup_phases"] = m[1].split("startup took ", 1)[1]
+    # Logged right after "startup took": wait for it too, or the backlog wait below is skipped by a race.
     rss = d.find(r"startup rss MiB: (.*)")
+    for _ in range(100):
+        if rss:
+            break
+        time.sleep(0.05)
+        rss = d.find(r"startup rss MiB: (.*)")
     if rss:
         out["startup_rss_mib"] = rss[1].split("startup rss MiB: ", 1)[1]
     ev = d.find(r"evaluation finished \(startup\): (\d+) checks, (\d+) alerts")
