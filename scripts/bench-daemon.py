@@ -151,6 +151,15 @@ class Daemon:
         self.ready_cpu = self.cpu_s()
         return self.ready - self.t0
 
+    def wait_find(self, pattern, seconds=5.0):
+        """find(), polling for up to `seconds`: the reader thread may not have read a line logged just now."""
+        end = time.monotonic() + seconds
+        while True:
+            m = self.find(pattern)
+            if m or time.monotonic() >= end:
+                return m
+            time.sleep(0.05)
+
     def find(self, pattern, after=0.0, start_index=0):
         rx = re.compile(pattern)
         with self.lock:
@@ -319,21 +328,11 @@ def main():
     d = Daemon(warnd, a.rules, state, config, a.now, notify)
     out["startup_s"] = round(d.wait_ready(a.timeout), 3)
     out["startup_cpu_s"] = round(d.ready_cpu, 2)
-    m = d.find(r"startup took (.*)")
-    for _ in range(100):
-        if m:
-            break
-        time.sleep(0.05)
-        m = d.find(r"startup took (.*)")
+    m = d.wait_find(r"startup took (.*)")
     if m:
         out["startup_phases"] = m[1].split("startup took ", 1)[1]
-    # Logged right after "startup took": wait for it too, or the backlog wait below is skipped by a race.
-    rss = d.find(r"startup rss MiB: (.*)")
-    for _ in range(100):
-        if rss:
-            break
-        time.sleep(0.05)
-        rss = d.find(r"startup rss MiB: (.*)")
+    # Logged right after "startup took": waited for too, or the backlog wait below is skipped by a race.
+    rss = d.wait_find(r"startup rss MiB: (.*)")
     if rss:
         out["startup_rss_mib"] = rss[1].split("startup rss MiB: ", 1)[1]
     ev = d.find(r"evaluation finished \(startup\): (\d+) checks, (\d+) alerts")
@@ -493,15 +492,10 @@ def main():
     d = Daemon(warnd, a.rules, state, config, a.now, notify)
     out["restart_s"] = round(d.wait_ready(a.timeout), 3)
     out["restart_cpu_s"] = round(d.ready_cpu, 2)
-    m = None
-    for _ in range(100):
-        m = d.find(r"startup took (.*)")
-        if m:
-            break
-        time.sleep(0.05)
+    m = d.wait_find(r"startup took (.*)")
     if m:
         out["restart_phases"] = m[1].split("startup took ", 1)[1]
-    rss = d.find(r"startup rss MiB: (.*)")
+    rss = d.wait_find(r"startup rss MiB: (.*)")
     if rss:
         out["restart_rss_mib"] = rss[1].split("startup rss MiB: ", 1)[1]
     ev = d.find(r"evaluation finished \(startup\): .*\(ms: (.*)\)")
