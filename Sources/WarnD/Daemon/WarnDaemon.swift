@@ -295,22 +295,25 @@ actor WarnDaemon: SubmissionHandler {
         let total = backlog.count - backlogNext
         let started = ContinuousClock.now
         while backlogNext < backlog.count {
-            let end = min(backlog.count, backlogNext + 2_000)
-            for i in backlogNext..<end { announce(backlog[i]) }
-            backlogNext = end
+            sendBacklog(upTo: min(backlog.count, backlogNext + 2_000))
             await Task.yield()
         }
-        backlog = []
-        backlogNext = 0
         logger.info("startup transitions announced: \(total) in \(RunCommand.milliseconds(ContinuousClock.now - started)) ms")
     }
 
     /// Sends what is left of the backlog now (before anything newer is announced).
     private func announceBacklogNow() {
-        guard backlogNext < backlog.count else { return }
-        for i in backlogNext..<backlog.count { announce(backlog[i]) }
-        backlog = []
-        backlogNext = 0
+        sendBacklog(upTo: backlog.count)
+    }
+
+    /// Announces the backlog up to `end`, and lets it go once all of it is sent.
+    private func sendBacklog(upTo end: Int) {
+        for i in backlogNext..<end { announce(backlog[i]) }
+        backlogNext = end
+        if backlogNext == backlog.count {
+            backlog = []
+            backlogNext = 0
+        }
     }
 
     /// One journal entry per transition: Chinese MESSAGE, priority by severity (resolved: notice), WARND_* fields.
