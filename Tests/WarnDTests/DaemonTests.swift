@@ -199,6 +199,7 @@ struct DaemonFixture {
             let d = try f.daemon()
             try await d.start()
             _ = await d.handle(DaemonFixture.submission("hiv.csv", Self.breachCSV))
+            await d.shutdown()
         }
         let before = f.log.with(MessageID.alertFiring).count
         let again = try f.daemon()
@@ -304,6 +305,9 @@ struct DaemonFixture {
             _ = await d.handle(DaemonFixture.submission("first.csv", Self.breachCSV))
             let revision = "indicator,region,period,value\nhiv_mother_to_child_transmission_rate,测试县,2024,1.9\n"
             _ = await d.handle(DaemonFixture.submission("revision.csv", revision))
+            // As a real restart: the first daemon's queued file writes end before the second starts (left running,
+            // a late write of its older picture could replace the second's report.md).
+            await d.shutdown()
         }
         let again = try f.daemon()
         try await again.start()
@@ -320,6 +324,7 @@ struct DaemonFixture {
             let d = try f.daemon()
             try await d.start()
             _ = await d.handle(DaemonFixture.submission("hiv.csv", Self.breachCSV))
+            await d.shutdown()
         }
         // A crash mid-append: the last line is cut short.
         let path = f.config.alertsDirectory + "/events.jsonl"
