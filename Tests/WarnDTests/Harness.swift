@@ -11,12 +11,13 @@ enum Harness {
 
     /// The start of a daemon scenario script run by `journald-harness.sh` (arguments: the work directory with its
     /// `warnd.yaml`, and the warnd binary): starts `warnd run` in the background as `$pid`, defines
-    /// `wait_for CONDITION` (up to 30 s) and waits until the daemon has written its first `reload.json`.
+    /// `wait_for CONDITION` (up to 120 s: a generous bound, as CI runs every suite at once on two cores; a passing
+    /// condition returns at its first true poll) and waits until the daemon has written its first `reload.json`.
     static let daemonScenarioPrologue = """
         set -u
         W="$1"; B="$2"
         "$B" run --config "$W/warnd.yaml" --now 2025-03-01 & pid=$!
-        wait_for() { i=0; while [ $i -lt 300 ]; do eval "$1" && return 0; sleep 0.1; i=$((i+1)); done; echo "timeout: $1"; return 1; }
+        wait_for() { i=0; while [ $i -lt 1200 ]; do eval "$1" && return 0; sleep 0.1; i=$((i+1)); done; echo "timeout: $1"; return 1; }
         wait_for '[ -f "$W/state/reload.json" ]'
 
         """

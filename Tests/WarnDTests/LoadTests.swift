@@ -88,7 +88,9 @@ import Testing
         daemon.arguments = ["run", "--config", dir.url.appendingPathComponent("warnd.yaml").path, "--now", "2025-07-01"]
         var env = ProcessInfo.processInfo.environment
         env["NOTIFY_SOCKET"] = notify.path
-        env["WATCHDOG_USEC"] = "1000000"
+        // 2 s, so pings every second: a ping loop stalled by the ingest would leave a gap of seconds, while the
+        // scheduler's delays when CI runs every suite at once on two cores (seen: 0.66 s late) stay inside it.
+        env["WATCHDOG_USEC"] = "2000000"
         env.removeValue(forKey: "WATCHDOG_PID")
         daemon.environment = env
         daemon.standardError = FileHandle(forWritingAtPath: "/dev/null")
@@ -140,12 +142,12 @@ import Testing
         let rss = try #require(peak)
         #expect(rss < 512 * 1024, "peak RSS \(rss) KiB")
 
-        // The watchdog: pings at half the 1 s interval the whole time, never a gap of a full interval.
+        // The watchdog: pings at half the 2 s interval the whole time, never a gap of a full interval.
         let pings = notify.snapshot.pings.filter { $0 >= readyAt && $0 <= doneAt }
         #expect(pings.count >= 2)
         let gaps = zip(pings, pings.dropFirst()).map { $1 - $0 }
         let worst = gaps.max() ?? .zero
-        #expect(worst < .seconds(1), "longest gap between WATCHDOG=1 pings: \(worst)")
+        #expect(worst < .seconds(2), "longest gap between WATCHDOG=1 pings: \(worst)")
         if ProcessInfo.processInfo.environment["WARND_LOAD_REPORT"] != nil {
             print("load: peak RSS \(rss) KiB, \(pings.count) pings, longest gap \(worst), \(doneAt - readyAt) for 1000 files")
         }
