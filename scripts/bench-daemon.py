@@ -237,7 +237,7 @@ def main():
     ap.add_argument("--rules", required=True)
     ap.add_argument("--data", required=True)
     ap.add_argument("--work", required=True)
-    ap.add_argument("--submissions", type=int, default=120)
+    ap.add_argument("--submissions", type=int, default=500)
     ap.add_argument("--now", default="2025-07-01")
     ap.add_argument("--year", default="2024")
     ap.add_argument("--reloads", type=int, default=3)
@@ -246,6 +246,7 @@ def main():
                     help="counties per file when filling through the inbox (large scales: fewer, larger files)")
     ap.add_argument("--rss-limit-mib", type=int, default=6144, help="stop the daemon above this RSS")
     ap.add_argument("--filled-cache", help="reuse (or keep) a copy of the filled state directory here")
+    ap.add_argument("--dump", help="write each submission's times and the daemon's log lines meanwhile here (JSON)")
     a = ap.parse_args()
 
     warnd = os.path.abspath(a.warnd)
@@ -430,6 +431,13 @@ def main():
         if tr:
             lat["region"].append(tr - t0)
         starts.append(t0)
+    if a.dump:
+        # For looking into outliers: each submission's rename time and latencies, and every log line since the first.
+        with d.lock:
+            since = [(t, l) for t, l in d.lines if starts and t >= starts[0]]
+        with open(a.dump, "w", encoding="utf-8") as f:
+            json.dump({"submissions": [{"name": p[0], "region": p[1], "t0": t0} for p, t0 in zip(prepared, starts)],
+                       "lines": since}, f, ensure_ascii=False)
     # active.json lags by design (coalesced): the time from each rename to the next active.json on disk.
     end = time.monotonic() + 600
     while watch.first(alerts_dir, "active.json", starts[-1]) is None and time.monotonic() < end:

@@ -8,14 +8,16 @@
 # Uses .build/release/warnd (BENCH_SKIP_BUILD=1 skips `swift build -c release`). Data: $BENCH_DATA/cN/files
 # when given (waits for its .done), else generated once into .build-bench/cN/files with
 # `warnd generate --counties N --rules-layout shared`. Work folders: .build-bench/daemon-cN (removed first).
-# BENCH_RELOADS (default 3) the number of reloads; BENCH_SUBMISSIONS (default 120) sets the number of incremental submissions; BENCH_REUSE_FILL=1 keeps the filled
-# state directory and reuses it next time (per binary name); WARND=path measures another binary. What each figure measures is
+# BENCH_RELOADS (default 3) the number of reloads; BENCH_SUBMISSIONS (default 500) sets the number of incremental submissions
+# (500: about a quarter change an alert, so the journal and region-file latencies get over 100 samples each); BENCH_REUSE_FILL=1 keeps the filled
+# state directory and reuses it next time (per binary name); BENCH_DUMP=PREFIX writes each submission's times and the
+# daemon's log lines meanwhile to PREFIX-cN.json (for looking into outliers); WARND=path measures another binary. What each figure measures is
 # written at the top of scripts/bench-daemon.py. Figures only: nothing here asserts a time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="/opt/swift/usr/bin:$PATH"
 SCALES=${BENCH_SCALES:-"183"}
-SUBMISSIONS=${BENCH_SUBMISSIONS:-120}
+SUBMISSIONS=${BENCH_SUBMISSIONS:-500}
 WARND=${WARND:-.build/release/warnd}
 
 if [[ -z "${BENCH_SKIP_BUILD:-}" ]]; then
@@ -50,7 +52,7 @@ for n in $SCALES; do
     echo "bench-daemon: scale $n ($(uptime | sed 's/.*load/load/'))" >&2
     results+=("$(python3 scripts/bench-daemon.py --warnd "$WARND" --rules "$src/rules" --data "$src/data" \
         --work ".build-bench/daemon-c$n" --submissions "$SUBMISSIONS" --fill-chunk "$chunk" --reloads "${BENCH_RELOADS:-3}" \
-        ${BENCH_REUSE_FILL:+--filled-cache ".build-bench/daemon-c$n-filled-$(basename "$WARND")"})")
+        ${BENCH_DUMP:+--dump "$BENCH_DUMP-c$n.json"} ${BENCH_REUSE_FILL:+--filled-cache ".build-bench/daemon-c$n-filled-$(basename "$WARND")"})")
     echo "${results[-1]}" >&2
 done
 
