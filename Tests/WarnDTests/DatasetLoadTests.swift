@@ -7,7 +7,7 @@ import Testing
 /// Loading the store on several cores (``DatasetReader``) builds the same dataset as loading it on one, and as
 /// applying the stored observations in order: same series and points, same index order, same periods.
 @Suite struct DatasetLoadTests {
-    private func tempDir() throws -> String {
+    static func tempDir() throws -> String {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("warnd-load-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         return dir
@@ -15,7 +15,7 @@ import Testing
 
     /// Submissions over keys created out of key order (so ids and key order differ), with revisions, values
     /// withdrawn (`nil`), a series withdrawn entirely, years, quarters and months, and dimensions with escapes.
-    private func submissions() -> [[Observation]] {
+    static func submissions() -> [[Observation]] {
         let indicators = ["z_rate", "a_rate", "孕产妇死亡率", "m_rate"]
         let regions = ["渠县", "县0002", "a-region", "县0001", "B"]
         let dimensions: [[String: String]] = [[:], ["sex": "女"], ["sex": "男"], ["sex": "女", "area": "城\"镇\\\n"]]
@@ -46,7 +46,7 @@ import Testing
         return [first, second, third]
     }
 
-    private func expectSame(_ loaded: Dataset, _ expected: Dataset, parts: Int) {
+    static func expectSame(_ loaded: Dataset, _ expected: Dataset, parts: Int) {
         let nonEmpty = expected.series.filter { !$0.value.points.isEmpty }
         #expect(loaded.series == nonEmpty, "parts \(parts)")
         #expect(loaded.latestPeriod == expected.latestPeriod, "parts \(parts)")
@@ -62,24 +62,24 @@ import Testing
     }
 
     @Test func aLoadInSeveralPartsEqualsALoadInOneAndTheObservationsApplied() throws {
-        let store = try Store(path: try tempDir() + "/warnd.sqlite")
+        let store = try Store(path: try Self.tempDir() + "/warnd.sqlite")
         var expected = Dataset()
-        for (i, observations) in submissions().enumerated() {
+        for (i, observations) in Self.submissions().enumerated() {
             try store.accept(observations, name: "\(i).csv", sha256: "sha-\(i)", receivedAt: "2025-01-01T00:00:00Z",
                 format: "csv", encoding: "utf-8")
             expected.apply(observations)
         }
         #expect(expected.series.values.contains { $0.points.isEmpty }, "the data has a series withdrawn entirely")
         for parts in [1, 2, 3, 7, 500] {
-            expectSame(try store.loadDataset(parts: parts), expected, parts: parts)
+            Self.expectSame(try store.loadDataset(parts: parts), expected, parts: parts)
         }
-        expectSame(try store.loadDataset(), expected, parts: DatasetReader.defaultParts)
+        Self.expectSame(try store.loadDataset(), expected, parts: DatasetReader.defaultParts)
         // What a load falls back to when a submission keeps being committed under its parallel tasks.
-        expectSame(try DatasetReader.readInOneTransaction(store.pool), expected, parts: 0)
+        Self.expectSame(try DatasetReader.readInOneTransaction(store.pool), expected, parts: 0)
     }
 
     @Test func anEmptyStoreLoadsAnEmptyDataset() throws {
-        let store = try Store(path: try tempDir() + "/warnd.sqlite")
+        let store = try Store(path: try Self.tempDir() + "/warnd.sqlite")
         let loaded = try store.loadDataset(parts: 2)
         #expect(loaded.count == 0)
         #expect(loaded.latestPeriod == nil)

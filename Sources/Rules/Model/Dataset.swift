@@ -190,6 +190,20 @@ public struct Dataset: Sendable {
 
     public var count: Int { series.count }
 
+    /// The keys of every series with points, in ``SeriesKey`` order: read off the index (each region's keys are
+    /// kept sorted), so only the few hundred indicators and few thousand regions are sorted, not 900 000 keys.
+    public var orderedKeys: [SeriesKey] {
+        var out: [SeriesKey] = []
+        out.reserveCapacity(series.count)
+        for indicator in index.keys.sorted() {
+            let regions = index[indicator] ?? [:]
+            for region in regions.keys.sorted() {
+                for key in regions[region] ?? [] where series[key]?.points.isEmpty == false { out.append(key) }
+            }
+        }
+        return out
+    }
+
     /// Every distinct period that has a value in any series, ascending.
     public var periods: [Period] { pointsPerPeriod.map(\.period) }
 }

@@ -108,7 +108,7 @@ extension SeriesKey {
     /// a heap string, a dimension list a heap array) and hashed its strings. Shared strings also compare equal by
     /// identity, without reading their bytes. Values are referred to by the small integers ``string(_:)`` and
     /// ``dimensions(_:)`` return; the keys made are ordinary keys, equal to ones made by ``init(indicator:region:dimensions:)``.
-    public struct Interner {
+    public struct Interner: Sendable {
         private var stringIDs: [String: Int] = [:]
         /// The distinct strings, by id.
         public private(set) var strings: [String] = []

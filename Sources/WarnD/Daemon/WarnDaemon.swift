@@ -48,6 +48,9 @@ actor WarnDaemon: SubmissionHandler {
     /// Resident memory (MiB) after each startup phase (logged with READY): what each part of the state costs.
     private(set) var startupMemory: [(String, Int)] = []
     private var reloadGeneration = 0
+    /// Whether `dataset.snapshot` holds exactly the data in memory (it was loaded from it, and no submission has
+    /// been stored since): shutdown then leaves it as it is instead of writing it again.
+    private var snapshotCurrent = false
     private var lastReloadError: String?
 
     /// Loads the store and alert state; call ``start()`` next.
@@ -80,9 +83,25 @@ actor WarnDaemon: SubmissionHandler {
         let reader = store
         let group = DispatchGroup()
         DispatchQueue.global().async(group: group) { records.set(Result { try reader.alertRecords() }) }
-        dataset = try store.loadDataset()
+        // After a clean shutdown the dataset is read from the snapshot it wrote, when that still matches the store.
+        let snapshotPath = config.stateDirectory + "/" + DatasetSnapshot.fileName
+        switch DatasetSnapshot.load(from: snapshotPath, store: store) {
+        case .dataset(let d):
+            dataset = d
+            snapshotCurrent = true
+            lap("snapshot_load")
+        case .absent:
+            DatasetSnapshot.remove(at: snapshotPath)
+            dataset = try store.loadDataset()
+            lap("store_load")
+        case .unusable(let why):
+            logger.notice("not using the dataset snapshot \(snapshotPath): \(why); reading the store",
+                metadata: ["reason": "\(why)"])
+            DatasetSnapshot.remove(at: snapshotPath)
+            dataset = try store.loadDataset()
+            lap("store_load")
+        }
         asOf = dataset.latestPeriod
-        lap("store_load")
         group.wait()
         tracker = AlertTracker(records: try records.get())
         lap("alert_records")
@@ -166,6 +185,7 @@ actor WarnDaemon: SubmissionHandler {
         // `observations` is built from the parsed table on each access: once here.
         let observations = parsed.observations
         dataset.apply(observations)
+        snapshotCurrent = false
         asOf = dataset.latestPeriod
         submissions += 1
         lastFile = submission.name
@@ -476,6 +496,23 @@ actor WarnDaemon: SubmissionHandler {
     func shutdown() async {
         announceBacklogNow()
         await flushAlertFiles()
+        writeDatasetSnapshot()
+    }
+
+    /// Leaves the dataset for the next start (``DatasetSnapshot``). A failure costs only that start's speed.
+    private func writeDatasetSnapshot() {
+        guard !snapshotCurrent else { return }
+        let path = config.stateDirectory + "/" + DatasetSnapshot.fileName
+        let started = ContinuousClock.now
+        do {
+            try DatasetSnapshot.write(dataset, to: path, store: store)
+            snapshotCurrent = true
+            logger.info("dataset snapshot written for the next start: \(dataset.count) series in \(RunCommand.milliseconds(ContinuousClock.now - started)) ms",
+                metadata: ["path": "\(path)"])
+        } catch {
+            logger.warning("could not write the dataset snapshot \(path): \(error); the next start reads the store",
+                metadata: ["reason": "\(error)"])
+        }
     }
 }
 

@@ -172,6 +172,12 @@ final class Store: Sendable {
         try DatasetReader.read(pool, parts: parts)
     }
 
+    /// The submissions counter: bumped by every committed submission, so it tells the store's data states apart
+    /// (``DatasetSnapshot`` is valid only at the value it was written at).
+    func submissionsCounter() throws -> Int64 {
+        try pool.read { db in try DatasetReader.submissions(db) }
+    }
+
     /// Reads every stored observation without building anything (for `warnd import --time-load`).
     func scanObservations() throws {
         _ = try pool.read { db in try DatasetReader.scan(db) }

@@ -1,0 +1,176 @@
+import Foundation
+import Rules
+import Testing
+
+@testable import WarnD
+
+/// The dataset snapshot a clean shutdown leaves (``DatasetSnapshot``) loads the dataset the store loads, and is
+/// never used once it no longer matches the store or is damaged.
+@Suite struct DatasetSnapshotTests {
+    /// A store holding ``DatasetLoadTests/submissions()`` (revisions, withdrawn values and series, quarters,
+    /// months, escaped dimensions) and the dataset it loads.
+    private func filledStore() throws -> (Store, Dataset, String) {
+        let dir = try DatasetLoadTests.tempDir()
+        let store = try Store(path: dir + "/warnd.sqlite")
+        for (i, observations) in DatasetLoadTests.submissions().enumerated() {
+            try store.accept(observations, name: "\(i).csv", sha256: "sha-\(i)", receivedAt: "2025-01-01T00:00:00Z",
+                format: "csv", encoding: "utf-8")
+        }
+        return (store, try store.loadDataset(), dir + "/" + DatasetSnapshot.fileName)
+    }
+
+    private func loaded(_ path: String, _ store: Store) throws -> Dataset {
+        switch DatasetSnapshot.load(from: path, store: store) {
+        case .dataset(let d): return d
+        case .absent: throw Failure("no snapshot")
+        case .unusable(let why): throw Failure("unusable: \(why)")
+        }
+    }
+
+    private func unusable(_ path: String, _ store: Store) -> String? {
+        if case .unusable(let why) = DatasetSnapshot.load(from: path, store: store) { return why }
+        return nil
+    }
+
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
+        init(_ d: String) { description = d }
+    }
+
+    @Test func aSnapshotLoadsWhatTheStoreLoadsInOneChunkOrMany() throws {
+        let (store, fromStore, path) = try filledStore()
+        #expect(fromStore.count > 20)
+        // The in-memory dataset of a daemon that applied the submissions (with a series emptied by withdrawals)
+        // writes the same snapshot as the store's load.
+        var applied = Dataset()
+        for observations in DatasetLoadTests.submissions() { applied.apply(observations) }
+        for (source, perChunk) in [(fromStore, 65_536), (fromStore, 7), (applied, 1), (applied, 1_000)] {
+            try DatasetSnapshot.write(source, to: path, store: store, seriesPerChunk: perChunk)
+            DatasetLoadTests.expectSame(try loaded(path, store), fromStore, parts: perChunk)
+        }
+    }
+
+    @Test func anEmptyStoreRoundTrips() throws {
+        let dir = try DatasetLoadTests.tempDir()
+        let store = try Store(path: dir + "/warnd.sqlite")
+        try DatasetSnapshot.write(Dataset(), to: dir + "/s", store: store)
+        #expect(try loaded(dir + "/s", store).count == 0)
+    }
+
+    @Test func withoutAnEntryInTheStoreThereIsNoSnapshot() throws {
+        let (store, _, path) = try filledStore()
+        guard case .absent = DatasetSnapshot.load(from: path, store: store) else {
+            Issue.record("expected no snapshot")
+            return
+        }
+    }
+
+    @Test func aSubmissionStoredAfterTheSnapshotMakesItUnusable() throws {
+        let (store, dataset, path) = try filledStore()
+        try DatasetSnapshot.write(dataset, to: path, store: store)
+        let key = SeriesKey(indicator: "a_rate", region: "B")
+        try store.accept([Observation(key: key, period: .year(2024), value: 5)], name: "late.csv", sha256: "late",
+            receivedAt: "2025-01-02T00:00:00Z", format: "csv", encoding: "utf-8")
+        #expect(unusable(path, store) == "written at 3 submissions, the store has 4 (data arrived since)")
+    }
+
+    @Test func aSnapshotOfAnotherStoreIsNotUsedThoughItsCountersAgree() throws {
+        let (store, dataset, path) = try filledStore()
+        let (other, _, otherPath) = try filledStore()
+        try DatasetSnapshot.write(dataset, to: path, store: store)
+        try DatasetSnapshot.write(dataset, to: otherPath, store: other)
+        try FileManager.default.removeItem(atPath: otherPath)
+        try FileManager.default.copyItem(atPath: path, toPath: otherPath)
+        let why = try #require(unusable(otherPath, other))
+        #expect(why.hasPrefix("written for another state of the store"), "\(why)")
+    }
+
+    @Test func aDamagedOrTruncatedSnapshotIsNotUsed() throws {
+        let (store, dataset, path) = try filledStore()
+        try DatasetSnapshot.write(dataset, to: path, store: store, seriesPerChunk: 10)
+        let good = try Data(contentsOf: URL(fileURLWithPath: path))
+        func with(_ bytes: Data) throws -> String? {
+            try bytes.write(to: URL(fileURLWithPath: path))
+            return unusable(path, store)
+        }
+        // One bit flipped in a point's value, in the middle of the series.
+        var flipped = good
+        flipped[good.count / 2] ^= 0x10
+        #expect(try with(flipped)?.contains("is damaged") == true)
+        // A string table entry changed.
+        var renamed = good
+        renamed[70] ^= 0x01
+        #expect(try with(renamed) == "its header or string table is damaged")
+        // Cut short, as by a crash during the write.
+        #expect(try with(good.prefix(good.count - 100)) == "not a complete snapshot (no end mark: cut short?)")
+        #expect(try with(good.prefix(10)) == "the file is too short")
+        #expect(try with(Data()) == "the file is too short")
+        // Intact again: used.
+        _ = try with(good)
+        DatasetLoadTests.expectSame(try loaded(path, store), dataset, parts: 10)
+    }
+
+    @Test func aMissingFileIsReportedAsMissing() throws {
+        let (store, dataset, path) = try filledStore()
+        try DatasetSnapshot.write(dataset, to: path, store: store)
+        try FileManager.default.removeItem(atPath: path)
+        #expect(unusable(path, store) == "the file is missing")
+    }
+
+    // MARK: the daemon
+
+    private static let hiv = SeriesKey(indicator: "hiv_mother_to_child_transmission_rate", region: "测试县")
+    private static let revision = "indicator,region,period,value\nhiv_mother_to_child_transmission_rate,测试县,2024,1.9\n"
+
+    @Test func aRestartAfterACleanShutdownStartsFromTheSnapshotWithTheSameDataAndAlerts() async throws {
+        let f = try DaemonFixture()
+        let first = try f.daemon()
+        try await first.start()
+        _ = await first.handle(DaemonFixture.submission("hiv.csv", DaemonTests.breachCSV))
+        await first.shutdown()
+        #expect(FileManager.default.fileExists(atPath: f.config.stateDirectory + "/" + DatasetSnapshot.fileName))
+
+        let second = try f.daemon()
+        #expect(await second.startupTimings.map(\.0).contains("snapshot_load"))
+        #expect(await second.dataset.series == (try second.store.loadDataset()).series)
+        try await second.start()
+        #expect(await second.current.count == 1, "the breach still fires")
+        // Shut down with nothing stored since: the snapshot it started from is left as it is.
+        let token = try second.store.meta(DatasetSnapshot.metaKey)
+        await second.shutdown()
+        #expect(try second.store.meta(DatasetSnapshot.metaKey) == token)
+
+        // A revision while the next one runs: its shutdown writes the snapshot again, with the revised value.
+        let third = try f.daemon()
+        try await third.start()
+        #expect(await third.handle(DaemonFixture.submission("revision.csv", Self.revision)) == .accepted(rows: 1, series: 1))
+        await third.shutdown()
+        #expect(try third.store.meta(DatasetSnapshot.metaKey) != token)
+        let fourth = try f.daemon()
+        #expect(await fourth.startupTimings.map(\.0).contains("snapshot_load"))
+        #expect(await fourth.dataset.series[Self.hiv]?.points.last?.value == 1.9)
+        try await fourth.start()
+        #expect(await fourth.current.count == 0, "the revision resolved it")
+    }
+
+    @Test func aDaemonThatDiedAfterStoringDataIsRestartedFromTheStoreAndSaysWhy() async throws {
+        let f = try DaemonFixture()
+        let first = try f.daemon()
+        try await first.start()
+        _ = await first.handle(DaemonFixture.submission("hiv.csv", DaemonTests.breachCSV))
+        await first.shutdown()
+        let second = try f.daemon()
+        try await second.start()
+        _ = await second.handle(DaemonFixture.submission("revision.csv", Self.revision))
+        // No shutdown: as if killed. The snapshot on disk predates the revision.
+        let third = try f.daemon()
+        #expect(await third.startupTimings.map(\.0).contains("store_load"))
+        #expect(await third.dataset.series[Self.hiv]?.points.last?.value == 1.9)
+        let notice = try #require(f.log.entries.first { $0.message.hasPrefix("not using the dataset snapshot") })
+        #expect(notice.metadata["reason"] == "written at 1 submissions, the store has 2 (data arrived since)")
+        #expect(!FileManager.default.fileExists(atPath: f.config.stateDirectory + "/" + DatasetSnapshot.fileName),
+            "an unusable snapshot is removed")
+        try await third.start()
+        #expect(await third.current.count == 0)
+    }
+}
