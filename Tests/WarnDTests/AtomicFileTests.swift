@@ -50,6 +50,55 @@ import Testing
         #expect(String(decoding: try #require(FileManager.default.contents(atPath: path)), as: UTF8.self) == "old")
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir).sorted() == ["active.json", "blocked"])
     }
+
+    /// A big streamed file is handed to the disk a step at a time as it is written (``AtomicFile/WriteBack``), and
+    /// comes out byte for byte whatever the pieces' sizes.
+    @Test func aBigStreamedFileIsWrittenBackInStepsAndComesOutWhole() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("warnd-atomic-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let step = AtomicFile.WriteBack.step
+        let bytes = (0..<(5 * step + step / 2)).map { UInt8(truncatingIfNeeded: $0 &* 2_654_435_761 >> 13) }
+        let path = dir + "/active.json"
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        #expect(fd >= 0)
+        var writeBack = AtomicFile.WriteBack()
+        var at = 0
+        for size in [1, 999_983, 3 * step, 7, step - 1].cycled(until: bytes.count) {
+            let piece = Array(bytes[at..<min(bytes.count, at + size)])
+            try AtomicFile.writeAll(fd, piece, path: path)
+            writeBack.wrote(piece.count, fd: fd)
+            at += piece.count
+        }
+        close(fd)
+        #expect(writeBack.started == 5 * step, "every whole step handed over, the half step left to the final fsync")
+        #expect(writeBack.failures == 0)
+        #expect(Array(try #require(FileManager.default.contents(atPath: path))) == bytes)
+
+        // The same through the streamed write itself.
+        try AtomicFile.write(to: path) { emit in
+            var i = 0
+            while i < bytes.count {
+                emit(Array(bytes[i..<min(bytes.count, i + 1_000_003)]))
+                i += 1_000_003
+            }
+        }
+        #expect(Array(try #require(FileManager.default.contents(atPath: path))) == bytes)
+    }
+}
+
+extension Array where Element == Int {
+    /// These sizes over and over until they add up to `total` (the last one cut short).
+    fileprivate func cycled(until total: Int) -> [Int] {
+        var out: [Int] = []
+        var sum = 0
+        while sum < total {
+            let n = Swift.min(self[out.count % count], total - sum)
+            out.append(n)
+            sum += n
+        }
+        return out
+    }
 }
 
 private final class Failures: @unchecked Sendable {
