@@ -173,4 +173,20 @@ import Testing
         try await third.start()
         #expect(await third.current.count == 0)
     }
+
+    /// A daemon killed while writing the snapshot (or `active.json`) leaves its temporary file; the next start
+    /// removes such files and nothing else.
+    @Test func temporaryFilesLeftByAKilledWriteAreRemovedAtStart() async throws {
+        let f = try DaemonFixture()
+        let state = f.config.stateDirectory, alerts = f.config.alertsDirectory
+        try FileManager.default.createDirectory(atPath: alerts + "/regions", withIntermediateDirectories: true)
+        let leftovers = [state + "/.dataset.snapshot.tmp-999999-3", alerts + "/.active.json.tmp-12-1",
+            alerts + "/regions/.测试县.json.tmp-7-40"]
+        let kept = [state + "/.hidden", state + "/notes.tmp-1-1", alerts + "/.active.json.tmp-x-1",
+            alerts + "/.report.md.tmp-\(getpid())-9"]
+        for path in leftovers + kept { #expect(FileManager.default.createFile(atPath: path, contents: Data("x".utf8))) }
+        _ = try f.daemon()
+        for path in leftovers { #expect(!FileManager.default.fileExists(atPath: path), "\(path)") }
+        for path in kept { #expect(FileManager.default.fileExists(atPath: path), "\(path)") }
+    }
 }

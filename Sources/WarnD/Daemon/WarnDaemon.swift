@@ -66,6 +66,9 @@ actor WarnDaemon: SubmissionHandler {
         for dir in [config.stateDirectory, config.alertsDirectory] {
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         }
+        for dir in [config.stateDirectory, config.alertsDirectory, config.alertsDirectory + "/regions"] {
+            AtomicFile.removeLeftovers(in: dir)
+        }
         let clock = ContinuousClock()
         var t = clock.now
         var timings: [(String, Duration)] = []

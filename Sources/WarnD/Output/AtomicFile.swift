@@ -131,6 +131,23 @@ enum AtomicFile {
         }
     }
 
+    /// Removes the temporary files that writes by other processes left in `dir` (`.NAME.tmp-PID-N`): a process
+    /// killed mid-write leaves one behind, and for `active.json` or `dataset.snapshot` that is hundreds of MB. Only
+    /// the daemon, holding the state directory's lock, calls this, so no other process is writing there; files of
+    /// this process are kept (a test may run two daemons in one process).
+    static func removeLeftovers(in dir: String) {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir) else { return }
+        let mine = "-\(getpid())-"
+        for name in names where name.hasPrefix(".") {
+            guard let r = name.range(of: ".tmp-", options: .backwards) else { continue }
+            let tail = name[r.upperBound...].split(separator: "-", omittingEmptySubsequences: false)
+            guard tail.count == 2, tail.allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }),
+                !name[r.lowerBound...].contains(mine)
+            else { continue }
+            unlink(dir + "/" + name)
+        }
+    }
+
     /// fsync a directory so a rename in it is durable.
     static func syncDirectory(_ dir: String) {
         let fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
