@@ -189,4 +189,25 @@ import Testing
         for path in leftovers { #expect(!FileManager.default.fileExists(atPath: path), "\(path)") }
         for path in kept { #expect(FileManager.default.fileExists(atPath: path), "\(path)") }
     }
+
+    /// The schedule's refresh writes the snapshot once data has arrived since the last one (and only then), so a
+    /// daemon killed after it restarts from the snapshot too.
+    @Test func theScheduledRefreshLetsADaemonKilledLaterStartFromTheSnapshot() async throws {
+        let f = try DaemonFixture()
+        let d = try f.daemon()
+        try await d.start()
+        await d.refreshDatasetSnapshot()
+        let empty = try #require(try d.store.meta(DatasetSnapshot.metaKey))
+        await d.refreshDatasetSnapshot()
+        #expect(try d.store.meta(DatasetSnapshot.metaKey) == empty, "nothing arrived: not written again")
+        _ = await d.handle(DaemonFixture.submission("hiv.csv", DaemonTests.breachCSV))
+        await d.refreshDatasetSnapshot()
+        #expect(try d.store.meta(DatasetSnapshot.metaKey) != empty)
+        // No shutdown: killed after the refresh.
+        let next = try f.daemon()
+        #expect(await next.startupTimings.map(\.0).contains("snapshot_load"))
+        #expect(await next.dataset.series[Self.hiv]?.points.last?.value == 2.6)
+        try await next.start()
+        #expect(await next.current.count == 1)
+    }
 }

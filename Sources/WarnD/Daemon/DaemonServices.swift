@@ -11,6 +11,7 @@ struct ScheduleService: Service {
         var day = daemon.today()
         while await sleepUnlessShuttingDown(interval) {
             await daemon.evaluate(only: nil, reason: "schedule")
+            await daemon.refreshDatasetSnapshot()
             let now = daemon.today()
             if now != day {
                 await daemon.advanceReportWatermark()

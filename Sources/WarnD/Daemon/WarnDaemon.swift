@@ -502,6 +502,13 @@ actor WarnDaemon: SubmissionHandler {
         writeDatasetSnapshot()
     }
 
+    /// Called after each scheduled evaluation: when data arrived since the snapshot was last written, writes it
+    /// again (≈ 2 s at national scale, once per interval at most), so that a daemon killed later — a crash, the
+    /// watchdog — also restarts from it, as long as no data arrives in between.
+    func refreshDatasetSnapshot() {
+        writeDatasetSnapshot()
+    }
+
     /// Leaves the dataset for the next start (``DatasetSnapshot``). A failure costs only that start's speed.
     private func writeDatasetSnapshot() {
         guard !snapshotCurrent else { return }
