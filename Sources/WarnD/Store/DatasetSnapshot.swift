@@ -275,7 +275,7 @@ enum DatasetSnapshot {
         guard header.position == prefixEnd, expectedFirst == seriesCount else { throw fail("its parts do not add up") }
 
         // Each chunk on its own core: checked, then built into keyed series and point counts.
-        let built = Slots(count: chunks.count)
+        let built = DatasetReader.Slots<([Series], Dataset.PeriodCounts)>(count: chunks.count)
         let (frozen, shared, chunkList, listIDs) = (interner, Shared(bytes: bytes), chunks, lists)
         DispatchQueue.concurrentPerform(iterations: chunkList.count) { i in
             let c = chunkList[i]
@@ -390,14 +390,5 @@ enum DatasetSnapshot {
             let at = try take(n)
             return UnsafeRawBufferPointer(rebasing: base[at..<(at + n)])
         }
-    }
-
-    /// One result per chunk, each written by its own task before `concurrentPerform` returns.
-    private final class Slots: @unchecked Sendable {
-        private var slots: [Result<([Series], Dataset.PeriodCounts), any Error>?]
-        private let lock = NSLock()
-        init(count: Int) { slots = Array(repeating: nil, count: count) }
-        func set(_ i: Int, _ r: Result<([Series], Dataset.PeriodCounts), any Error>) { lock.withLock { slots[i] = r } }
-        func get(_ i: Int) throws -> ([Series], Dataset.PeriodCounts) { try lock.withLock { slots[i] }!.get() }
     }
 }
