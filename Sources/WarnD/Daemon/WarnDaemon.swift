@@ -82,24 +82,22 @@ actor WarnDaemon: SubmissionHandler {
         store = try Store(path: config.database)
         // The alert state is read on the other core while the observations load (WAL readers do not block each
         // other): at national scale each takes seconds, and start-up waits for both before READY=1.
-        let records = PendingRead<[AlertTracker.Record]>()
+        let records = PendingRead<[AlertTracker.Record], any Error>()
         let reader = store
         let group = DispatchGroup()
         DispatchQueue.global().async(group: group) { records.set(Result { try reader.alertRecords() }) }
         // After a clean shutdown the dataset is read from the snapshot it wrote, when that still matches the store.
         let snapshotPath = config.stateDirectory + "/" + DatasetSnapshot.fileName
-        switch DatasetSnapshot.load(from: snapshotPath, store: store) {
-        case .dataset(let d):
+        let loaded = DatasetSnapshot.load(from: snapshotPath, store: store)
+        if case .dataset(let d) = loaded {
             dataset = d
             snapshotCurrent = true
             lap("snapshot_load")
-        case .absent:
-            DatasetSnapshot.remove(at: snapshotPath)
-            dataset = try store.loadDataset()
-            lap("store_load")
-        case .unusable(let why):
-            logger.notice("not using the dataset snapshot \(snapshotPath): \(why); reading the store",
-                metadata: ["reason": "\(why)"])
+        } else {
+            if case .unusable(let why) = loaded {
+                logger.notice("not using the dataset snapshot \(snapshotPath): \(why); reading the store",
+                    metadata: ["reason": "\(why)"])
+            }
             DatasetSnapshot.remove(at: snapshotPath)
             dataset = try store.loadDataset()
             lap("store_load")
@@ -223,7 +221,7 @@ actor WarnDaemon: SubmissionHandler {
         let now = Self.timestamp()
         // A full evaluation's alerts are grouped by region on another core while the tracker compares and records
         // them: the two are independent, and at national scale each takes ≈ 0.6 s of a restart.
-        let grouping = PendingRead<[String: [Alert]]>()
+        let grouping = PendingRead<[String: [Alert]], Never>()
         let grouped = DispatchGroup()
         if keys == nil {
             let alerts = result.alerts
@@ -251,7 +249,7 @@ actor WarnDaemon: SubmissionHandler {
         let changedRegions: [RegionAlerts]
         if keys == nil {
             grouped.wait()
-            changedRegions = current.replaceAll(grouped: (try? grouping.get()) ?? CurrentAlerts.group(result.alerts))
+            changedRegions = current.replaceAll(grouped: grouping.get())
         } else {
             var evaluated: [String: Set<String>] = [:]
             for o in result.outcomes { evaluated[o.key.region, default: []].insert(o.id) }
@@ -499,18 +497,14 @@ actor WarnDaemon: SubmissionHandler {
     func shutdown() async {
         announceBacklogNow()
         await flushAlertFiles()
-        writeDatasetSnapshot()
+        refreshDatasetSnapshot()
     }
 
-    /// Called after each scheduled evaluation: when data arrived since the snapshot was last written, writes it
-    /// again (≈ 2 s at national scale, once per interval at most), so that a daemon killed later — a crash, the
-    /// watchdog — also restarts from it, as long as no data arrives in between.
+    /// Leaves the dataset for the next start (``DatasetSnapshot``) when data arrived since the snapshot was last
+    /// written: at shutdown, and after each scheduled evaluation (≈ 2 s at national scale, once per interval at
+    /// most), so that a daemon killed later — a crash, the watchdog — also restarts from it, as long as no data
+    /// arrives in between. A failure costs only the next start's speed.
     func refreshDatasetSnapshot() {
-        writeDatasetSnapshot()
-    }
-
-    /// Leaves the dataset for the next start (``DatasetSnapshot``). A failure costs only that start's speed.
-    private func writeDatasetSnapshot() {
         guard !snapshotCurrent else { return }
         let path = config.stateDirectory + "/" + DatasetSnapshot.fileName
         let started = ContinuousClock.now
@@ -527,9 +521,10 @@ actor WarnDaemon: SubmissionHandler {
 }
 
 /// The result of a read running on another thread, handed over once the thread is joined.
-private final class PendingRead<Value: Sendable>: @unchecked Sendable {
+/// (`Failure` is `Never` for work that cannot fail: its `get()` then needs no `try`.)
+private final class PendingRead<Value: Sendable, Failure: Error>: @unchecked Sendable {
     // Written once by the reading thread before `DispatchGroup.wait()` returns on the other: the group orders them.
-    private var result: Result<Value, any Error>?
-    func set(_ r: Result<Value, any Error>) { result = r }
-    func get() throws -> Value { try result!.get() }
+    private var result: Result<Value, Failure>?
+    func set(_ r: Result<Value, Failure>) { result = r }
+    func get() throws(Failure) -> Value { try result!.get() }
 }
