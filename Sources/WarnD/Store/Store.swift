@@ -283,7 +283,7 @@ final class Store: Sendable {
     func events(after seq: Int64, limit: Int = -1) throws -> [Event] {
         try pool.read { db in
             try Row.fetchAll(db, sql: "SELECT seq, at, alert_id, change, payload FROM alert_event WHERE seq > ? ORDER BY seq LIMIT ?",
-                arguments: [seq, limit]).map { Event(seq: $0[0], at: $0[1], alertID: $0[2], change: $0[3], payload: $0[4]) }
+                arguments: [seq, limit]).map(Self.event)
         }
     }
 
@@ -295,10 +295,13 @@ final class Store: Sendable {
             try Row.fetchAll(db, sql: """
                 SELECT seq, at, alert_id, change, payload FROM alert_event WHERE seq > ? AND seq <= ? AND change = ?
                 ORDER BY seq
-                """, arguments: [seq, last, change]).map {
-                    Event(seq: $0[0], at: $0[1], alertID: $0[2], change: $0[3], payload: $0[4])
-                }
+                """, arguments: [seq, last, change]).map(Self.event)
         }
+    }
+
+    /// An event from a row of `SELECT seq, at, alert_id, change, payload`.
+    private static func event(_ row: Row) -> Event {
+        Event(seq: row[0], at: row[1], alertID: row[2], change: row[3], payload: row[4])
     }
 
     func meta(_ key: String) throws -> String? {
