@@ -81,10 +81,24 @@ import Testing
         #expect(result.alerts == alerts ? true : false)
         #expect(Set(result.alerts.map { $0.rule.kind.name }) == [.breach, .fluctuation, .gap, .stale],
             "every kind fires somewhere, or the comparison proves little")
+        #expect(result.alerts.allSatisfy { !$0.outcome.points.isEmpty }, "an explanation shows the points used")
+        // The same alerts without the points each used (only an explanation shows them).
+        let withoutPoints = alerts.map { a in
+            var a = a
+            a.outcome.points = []
+            return a
+        }
         let lean = evaluator.evaluate(data, at: time, keeping: .alerts)
-        #expect(lean.alerts == alerts ? true : false)
+        #expect(lean.alerts == withoutPoints ? true : false)
         #expect(lean.outcomes.isEmpty, "each alert carries its outcome")
         #expect(lean.checkCount == outcomes.count)
+        let judged = evaluator.evaluate(data, at: time, keeping: .outcomes)
+        #expect(judged.alerts == withoutPoints ? true : false)
+        #expect(judged.outcomes == outcomes.map { o in
+            var o = o
+            o.points = []
+            return o
+        } ? true : false, "every pair judged, without its points")
     }
 
     /// The full evaluation's outcomes that an incremental evaluation of `keys` must redo: a series' own rules, a

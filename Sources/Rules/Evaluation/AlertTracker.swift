@@ -114,7 +114,7 @@ public struct AlertTracker: Sendable {
         }
         // An incremental evaluation can only resolve the pairs it looked at: visit those, not every record (a
         // national deployment keeps ≈ 500 000, and the daemon applies one evaluation per submitted file).
-        precondition(complete || result.retention == .all, "an incremental evaluation must keep its outcomes")
+        precondition(complete || result.retention.keepsOutcomes, "an incremental evaluation must keep its outcomes")
         if complete && foundActive == activeCount { return (sorted(transitions), changed) }
         var seen = Set(result.alerts.map(\.id))
         let candidates: [String] = complete ? Array(records.keys) : result.outcomes.map(\.id)

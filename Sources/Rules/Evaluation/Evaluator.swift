@@ -14,11 +14,20 @@ public struct Evaluator: Sendable {
 
     /// Which outcomes a ``Result`` keeps.
     public enum Retention: Sendable {
-        /// Every (rule, series) pair looked at, quiet or not (`--explain`, the daemon's incremental path).
+        /// Every (rule, series) pair looked at, quiet or not, each with the points it used (`--explain`).
         case all
-        /// None: each alert carries its own outcome. A national evaluation looks at ≈ 1.7 M pairs, and a caller
-        /// that only lists alerts should not hold them all.
+        /// Every pair looked at, without the points: what the daemon's incremental path needs to resolve the alerts
+        /// of the pairs it judged again.
+        case outcomes
+        /// None: each alert carries its own outcome, without the points. A national evaluation looks at ≈ 1.7 M
+        /// pairs, and a caller that only lists alerts should not hold them all.
         case alerts
+
+        /// Whether quiet outcomes are kept.
+        public var keepsOutcomes: Bool { self != .alerts }
+        /// Whether each outcome keeps a copy of the points it used. Only an explanation shows them, and at national
+        /// scale the copies were ≈ 240 bytes of each of 518 674 alerts the daemon holds.
+        public var keepsPoints: Bool { self == .all }
     }
 
     /// Everything one evaluation found.
@@ -140,8 +149,8 @@ public struct Evaluator: Sendable {
         /// copying half a million of them and then releasing the units' copies was most of the serial end of a
         /// national evaluation.
         var alerts = AlertBuffer()
-        var summary: Plan.Summary?
-        var indicator: Indicator?
+        /// The plan and indicator of the unit's alerts, one object for all of them.
+        var context: Alert.Context?
         /// Whether ``alerts`` are in key order (so a run of units of one rule needs no sort to be ordered).
         var alertsInKeyOrder = true
         var checks = 0
@@ -216,9 +225,9 @@ public struct Evaluator: Sendable {
         var checks = 0
         var inKeyOrder = true
         judge(rule, plan: plan, indicator: indicator, regions: unit.regions, data: data, time: time, only: keys,
-            examined: &examined) { (o: consuming Outcome) in
+            keepingPoints: retention.keepsPoints, examined: &examined) { (o: consuming Outcome) in
             checks += 1
-            if retention == .all { kept.append(copy o) }
+            if retention.keepsOutcomes { kept.append(copy o) }
             guard o.state != nil else { return }
             if let k = lastKey, inKeyOrder, o.key < k { inKeyOrder = false }
             lastKey = o.key
@@ -242,8 +251,7 @@ public struct Evaluator: Sendable {
             base.moveInitialize(from: scratch, count: n)
             scratch.deallocate()
             result.alerts = AlertBuffer(base: base, count: n)
-            result.summary = plan.summary
-            result.indicator = indicator
+            result.context = Alert.Context(plan: plan.summary, indicator: indicator)
         }
         result.outcomes = kept
         result.checks = checks
@@ -321,8 +329,7 @@ public struct Evaluator: Sendable {
             g = end
         }
         let buffers = results.map(\.alerts)
-        let summaries = results.map(\.summary)
-        let indicators = results.map(\.indicator)
+        let contexts = results.map(\.context)
         for u in results.indices { results[u].alerts = AlertBuffer() }
         let allRuns = runs
         return [Alert](unsafeUninitializedCapacity: total) { out, count in
@@ -333,13 +340,12 @@ public struct Evaluator: Sendable {
                     let u = Int(r.unit)
                     let from = buffers[u].base! + Int(r.from)
                     let to = destination.baseAddress! + r.to
-                    // A unit with alerts has its plan summary and indicator.
-                    let summary = summaries[u]!
-                    let indicator = indicators[u]!
+                    // A unit with alerts has its context.
+                    let context = contexts[u]!
                     for i in 0..<Int(r.count) {
                         let a = (from + i).move()
-                        (to + i).initialize(to: Alert(id: a.id, outcome: a.outcome, plan: summary,
-                            indicator: indicator, message: a.message))
+                        (to + i).initialize(to: Alert(id: a.id, outcome: a.outcome, context: context,
+                            message: a.message))
                     }
                 }
             }
@@ -399,11 +405,12 @@ public struct Evaluator: Sendable {
     /// each one out again.
     func judge(
         _ rule: Rule, plan: Plan, indicator: Indicator, regions: ArraySlice<String>, data: Dataset,
-        time: EvaluationTime, only keys: Set<SeriesKey>?, examined: inout Int, _ emit: (consuming Outcome) -> Void
+        time: EvaluationTime, only keys: Set<SeriesKey>?, keepingPoints: Bool = true, examined: inout Int,
+        _ emit: (consuming Outcome) -> Void
     ) {
         let byRegion = data.keys(of: rule.indicator)
         if byRegion.isEmpty, rule.kind.name != .stale { return }
-        let judge = SeriesJudge(rule: rule, plan: plan, indicator: indicator, time: time)
+        let judge = SeriesJudge(rule: rule, plan: plan, indicator: indicator, time: time, keepsPoints: keepingPoints)
         switch rule.kind {
         case .stale(let p):
             // One outcome per region: the indicator's data for the region is late, however many breakdowns it has.

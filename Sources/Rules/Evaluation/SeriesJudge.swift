@@ -12,6 +12,8 @@ struct SeriesJudge {
     let time: EvaluationTime
     /// A linear `forecast` rule's interval quantiles; `nil` for every other rule.
     let intervalQuantiles: IntervalQuantiles?
+    /// Whether outcomes carry the points they used (``Evaluator/Retention/keepsPoints``).
+    let keepsPoints: Bool
 
     struct Years: Sendable {
         var baselineYear: Int
@@ -26,8 +28,9 @@ struct SeriesJudge {
         }
     }
 
-    init(rule: Rule, plan: Plan, indicator: Indicator, time: EvaluationTime) {
+    init(rule: Rule, plan: Plan, indicator: Indicator, time: EvaluationTime, keepsPoints: Bool = true) {
         self.rule = rule
+        self.keepsPoints = keepsPoints
         self.plan = Years(baselineYear: plan.baselineYear, targetYear: plan.targetYear)
         self.indicator = Bounds(bounds: indicator.bounds)
         self.time = time
@@ -101,7 +104,7 @@ struct SeriesJudge {
         }
         o.period = last.period
         o.value = last.value
-        o.points = [last]
+        if keepsPoints { o.points = [last] }
         return (o, pts, last)
     }
 
@@ -133,7 +136,7 @@ struct SeriesJudge {
 
         // Final outcome once the target year's value is in.
         if last.period.year >= T, let final = all.last(where: { $0.period.year == T }) {
-            o.points = [final]
+            if keepsPoints { o.points = [final] }
             f.value = final.value
             let met = target.isMet(by: final.value, target: tv)
             f.status = met ? .met : .missed
@@ -152,7 +155,7 @@ struct SeriesJudge {
         } else {
             used = all.drop { $0.t < Double(plan.baselineYear) }
         }
-        o.points = Array(used)
+        if keepsPoints { o.points = Array(used) }
         guard used.count >= p.minPoints else {
             f.reason = "needs \(p.minPoints) points, has \(used.count)"
             o.note = f.reason
@@ -285,7 +288,7 @@ struct SeriesJudge {
             o.note = "needs 2 points, has \(pts.count)"
             o.period = pts.last?.period
             o.value = pts.last?.value
-            o.points = Array(pts)
+            if keepsPoints { o.points = Array(pts) }
             return o
         }
         var changes: [Double] = []
@@ -298,7 +301,7 @@ struct SeriesJudge {
         let last = pts.last!
         o.period = last.period
         o.value = last.value
-        o.points = Array(pts.suffix(max(2, p.robustZ != nil ? changes.count + 1 : 2)))
+        if keepsPoints { o.points = Array(pts.suffix(max(2, p.robustZ != nil ? changes.count + 1 : 2))) }
         // Measures are boxed: filled here and set once, not boxed again per field.
         var measures = Outcome.Measures()
         measures.change = delta
@@ -342,7 +345,7 @@ struct SeriesJudge {
     func direction(_ series: Series, _ p: DirectionParameters, asOf at: Period?) -> Outcome {
         var o = Outcome(rule: rule, key: series.key)
         let pts = series.asOf(at).suffix(p.window)
-        o.points = Array(pts)
+        if keepsPoints { o.points = Array(pts) }
         o.period = pts.last?.period
         o.value = pts.last?.value
         // Measures are boxed: filled here and set once, not boxed again per field.
@@ -365,7 +368,7 @@ struct SeriesJudge {
     func gap(_ series: Series, _ p: GapParameters, asOf at: Period?) -> Outcome {
         var o = Outcome(rule: rule, key: series.key)
         let pts = series.asOf(at).suffix(p.window)
-        o.points = Array(pts)
+        if keepsPoints { o.points = Array(pts) }
         var measures = Outcome.Measures()
         measures.window = p.window
         guard let last = pts.last else {
@@ -400,7 +403,7 @@ struct SeriesJudge {
         let pastDue = (time.now.month, time.now.day) > (p.dueMonth, p.dueDay)
         let dueYear = min(time.now.year - (pastDue ? 1 : 2), plan.targetYear)
         let pts = series.asOf(time.at)
-        o.points = Array(pts.suffix(1))
+        if keepsPoints { o.points = Array(pts.suffix(1)) }
         o.value = pts.last?.value
         guard dueYear >= plan.baselineYear else {
             o.note = "nothing due yet"

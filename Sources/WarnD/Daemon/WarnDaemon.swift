@@ -216,7 +216,7 @@ actor WarnDaemon: SubmissionHandler {
         // A full evaluation keeps only the alerts (the quiet outcomes of ≈ 1.7 M pairs at national scale are not
         // needed: the tracker resolves by absence); an incremental one keeps its outcomes, which say what it looked at.
         let result = Evaluator(ruleSet: ruleSet).evaluate(dataset, at: time, only: keys,
-            keeping: keys == nil ? .alerts : .all)
+            keeping: keys == nil ? .alerts : .outcomes)
         phase("evaluator")
         let now = Self.timestamp()
         // A full evaluation's alerts are grouped by region on another core while the tracker compares and records
