@@ -1,3 +1,6 @@
+import Dispatch
+import OrderedCollections
+
 /// The life of each alert across evaluations: inactive → pending → firing → resolved.
 ///
 /// Only transitions are announced (firing, resolved), so a restart or a reload with unchanged rules — which
@@ -46,7 +49,10 @@ public struct AlertTracker: Sendable {
         public var alert: Alert?
     }
 
-    public private(set) var records: [String: Record]
+    /// By alert id. Ordered (a dense array of records beside a table of indices) rather than a `Dictionary`, for
+    /// its size: a national deployment keeps ≈ 520 000 records of 96 bytes, and a `Dictionary` holds them in its
+    /// buckets, 2²⁰ of them at that count, so that half its 117 MB was empty slots; this holds them in 62 MB.
+    public private(set) var records: OrderedDictionary<String, Record>
     /// How many records are pending or firing: a full evaluation that finds each of them again (a restart with
     /// nothing changed) has nothing to resolve and skips the pass over every record.
     public private(set) var activeCount: Int
@@ -54,10 +60,26 @@ public struct AlertTracker: Sendable {
     public init(records: [Record] = []) {
         // Inserted one by one into a dictionary sized once: a restart at national scale reads ≈ 520 000 records,
         // and building an array of (id, record) pairs to merge copied each record twice more.
-        var byID = [String: Record](minimumCapacity: records.count)
+        var byID = OrderedDictionary<String, Record>(minimumCapacity: records.count)
         for r in records { byID[r.id] = r }
         self.records = byID
         activeCount = self.records.values.reduce(0) { $0 + ($1.state == .resolved ? 0 : 1) }
+    }
+
+    /// Gives each record the dataset's own copy of its series key. Records read from a store each hold a key
+    /// object of their own, with its own strings, equal to one the dataset holds: ≈ 180 bytes a record, 90 MB of a
+    /// national restart's memory. A record whose series the dataset does not hold keeps its key. On both cores:
+    /// at national scale it is ≈ 520 000 lookups on the way to READY=1.
+    public mutating func shareKeys(with dataset: Dataset) {
+        records.values.withUnsafeMutableBufferPointer { buffer in
+            nonisolated(unsafe) let b = buffer
+            let parts = b.count < 10_000 ? 1 : 2
+            DispatchQueue.concurrentPerform(iterations: parts) { part in
+                for i in (b.count * part / parts)..<(b.count * (part + 1) / parts) {
+                    if let s = dataset.series.index(forKey: b[i].key) { b[i].key = dataset.series.keys[s] }
+                }
+            }
+        }
     }
 
     /// The alerts currently firing or pending.

@@ -54,6 +54,12 @@ public struct SeriesKey: Hashable, Sendable, Comparable, CustomStringConvertible
         hasher.combine(storage.hash)
     }
 
+    /// Whether both are the one shared object, not only equal: what holding each key once (rather than an equal
+    /// copy per holder) is checked by.
+    public func isSameInstance(as other: SeriesKey) -> Bool {
+        storage === other.storage
+    }
+
     public struct Dimension: Hashable, Sendable, Comparable {
         public var name: String
         public var value: String

@@ -80,12 +80,15 @@ actor WarnDaemon: SubmissionHandler {
             t = n
         }
         store = try Store(path: config.database)
-        // The alert state is read on the other core while the observations load (WAL readers do not block each
-        // other): at national scale each takes seconds, and start-up waits for both before READY=1.
-        let records = PendingRead<[AlertTracker.Record], any Error>()
+        // The alert state is read, and its tracker built, on the other core while the observations load (WAL
+        // readers do not block each other): at national scale each takes seconds, and start-up waits for both
+        // before READY=1.
+        let state = PendingRead<AlertTracker, any Error>()
         let reader = store
         let group = DispatchGroup()
-        DispatchQueue.global().async(group: group) { records.set(Result { try reader.alertRecords() }) }
+        DispatchQueue.global().async(group: group) {
+            state.set(Result { AlertTracker(records: try reader.alertRecords()) })
+        }
         // After a clean shutdown the dataset is read from the snapshot it wrote, when that still matches the store.
         let snapshotPath = config.stateDirectory + "/" + DatasetSnapshot.fileName
         let loaded = DatasetSnapshot.load(from: snapshotPath, store: store)
@@ -104,8 +107,10 @@ actor WarnDaemon: SubmissionHandler {
         }
         asOf = dataset.latestPeriod
         group.wait()
-        tracker = AlertTracker(records: try records.get())
-        lap("alert_records")
+        tracker = try state.take()
+        lap("alert_state")
+        tracker.shareKeys(with: dataset)
+        lap("record_keys")
         eventLog = EventLog(path: config.alertsDirectory + "/events.jsonl")
         lastFile = try store.meta("last_file")
         submissions = try store.counts().submissions
@@ -527,4 +532,10 @@ private final class PendingRead<Value: Sendable, Failure: Error>: @unchecked Sen
     private var result: Result<Value, Failure>?
     func set(_ r: Result<Value, Failure>) { result = r }
     func get() throws(Failure) -> Value { try result!.get() }
+    /// The value, no longer held here (so that the caller's copy is the only one and can change in place).
+    func take() throws(Failure) -> Value {
+        let r = result!
+        result = nil
+        return try r.get()
+    }
 }
