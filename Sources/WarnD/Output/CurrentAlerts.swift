@@ -19,9 +19,20 @@ struct CurrentAlerts: Sendable {
 
     /// `sorted` split by region, each region's alerts in the order given. Pure, so that the daemon can run it on
     /// another core while the alert state is recorded (at national scale each takes ≈ 0.6 s of a restart).
+    ///
+    /// Each region's list is made at its exact size (counted first): grown by appending, the lists held ≈ 30 %
+    /// unused capacity, kept for as long as the region's alerts do not change.
     static func group(_ sorted: [Alert]) -> [String: [Alert]] {
+        var counts: [String: Int] = [:]
+        for a in sorted { counts[a.key.region, default: 0] += 1 }
         var byRegion: [String: [Alert]] = [:]
-        for a in sorted { byRegion[a.key.region, default: []].append(a) }
+        byRegion.reserveCapacity(counts.count)
+        for (region, n) in counts {
+            var list: [Alert] = []
+            list.reserveCapacity(n)
+            byRegion[region] = list
+        }
+        for a in sorted { byRegion[a.key.region]!.append(a) }
         return byRegion
     }
 
