@@ -195,6 +195,41 @@ import Testing
         #expect(transitions.contains { $0.record.id == breach("县1001") && $0.change == .resolved })
     }
 
+    /// The tracker keeps each message's digest, not the message: an evaluation that finds the same alerts changes
+    /// nothing, one whose message changed stores it (keeping `since`, announcing nothing), and a resolution
+    /// carries no message (its caller reads the stored one).
+    @Test func trackerKeepsMessageDigestsAndStoresAChangedMessageUnannounced() throws {
+        var data = Dataset(Self.observations)
+        var tracker = AlertTracker()
+        let first = Self.evaluate(data)
+        let applied = tracker.apply(first, complete: true, now: "t0")
+        #expect(!first.alerts.isEmpty)
+        #expect(applied.transitions.allSatisfy { $0.record.message == $0.alert?.message && $0.record.message != nil })
+        #expect(tracker.records.values.allSatisfy { $0.message == nil }, "no message kept")
+        for a in first.alerts {
+            #expect(tracker.records[a.id]?.messageDigest == AlertTracker.Record.digest(a.message))
+        }
+        #expect(tracker.changes(Self.evaluate(data), complete: true, now: "t1").changed.isEmpty)
+
+        var reworded = first
+        let i = try #require(reworded.alerts.firstIndex { $0.state == .firing })
+        reworded.alerts[i].message += "（改）"
+        let found = tracker.changes(reworded, complete: true, now: "t1")
+        #expect(found.transitions.isEmpty, "a new wording is not a new alert")
+        #expect(found.changed.map(\.id) == [reworded.alerts[i].id])
+        #expect(found.changed.first?.message == reworded.alerts[i].message)
+        #expect(found.changed.first?.since == "t0")
+        tracker.commit(found.changed)
+        #expect(tracker.records[reworded.alerts[i].id]?.message == nil)
+        #expect(tracker.records[reworded.alerts[i].id]?.messageDigest == AlertTracker.Record.digest(reworded.alerts[i].message))
+
+        let key = SeriesKey(indicator: "mmr", region: "县1001")
+        data.apply(Observation(key: key, period: .year(2024), value: 10))
+        let resolved = tracker.changes(Self.evaluate(data, only: [key]), complete: false, now: "t2").transitions
+        let r = try #require(resolved.first { $0.change == .resolved })
+        #expect(r.record.message == nil && r.alert == nil, "the tracker has no message to give")
+    }
+
     @Test func latestPeriodFollowsEveryApply() {
         var data = Dataset()
         #expect(data.latestPeriod == nil)

@@ -193,6 +193,35 @@ struct DaemonFixture {
         #expect(report.contains("| 艾滋病母婴传播率 | 测试县 | t-hiv |"))
     }
 
+    /// The tracker keeps no messages: a resolution is announced, logged and reported with the message its alert
+    /// last fired with, read back from the store, whether the alert fired in this run or before a restart.
+    @Test(arguments: [false, true])
+    func aResolutionCarriesTheMessageItsAlertFiredWith(restarted: Bool) async throws {
+        let fired = "艾滋病母婴传播率（测试县）2024年为2.6%，未达到≤2%的目标"
+        let f = try DaemonFixture()
+        var d = try f.daemon()
+        try await d.start()
+        _ = await d.handle(DaemonFixture.submission("hiv.csv", Self.breachCSV))
+        if restarted {
+            await d.shutdown()
+            d = try f.daemon()
+            try await d.start()
+        }
+        let revision = "indicator,region,period,value\nhiv_mother_to_child_transmission_rate,测试县,2024,1.9\n"
+        #expect(await d.handle(DaemonFixture.submission("revision.csv", revision)) == .accepted(rows: 1, series: 1))
+        #expect(f.log.with(MessageID.alertResolved).map(\.message) == ["已解除：" + fired])
+        let events = f.events
+        #expect(events.map { $0["change"] as? String } == ["firing", "resolved"])
+        let resolved = try #require(events.last?["alert"] as? [String: Any])
+        #expect(resolved["message"] as? String == fired)
+        let id = try #require(resolved["id"] as? String)
+        #expect(try d.store.messages(of: [id]) == [id: fired], "the stored row keeps its message")
+        await d.flushAlertFiles()
+        let report = try String(contentsOfFile: f.config.alertsDirectory + "/report.md", encoding: .utf8)
+        #expect(report.components(separatedBy: "## 自上次报告以来已解除的预警")[1].contains(fired))
+        await d.shutdown()
+    }
+
     @Test func restartAnnouncesNothingAgain() async throws {
         let f = try DaemonFixture()
         do {

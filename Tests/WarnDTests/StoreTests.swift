@@ -93,6 +93,31 @@ import Testing
         #expect(text == ["2024 统计局 修订", "2024-07 - -", "2024Q3 - -"])
     }
 
+    /// Records read back hold their message's digest only, and a record without its message (a resolution)
+    /// changes its row's state and keeps the stored message; one with no stored row fails the whole write.
+    @Test func alertRecordsReadBackAsDigestsAndAResolutionKeepsTheStoredMessage() throws {
+        let store = try Store(path: try tempDir() + "/warnd.sqlite")
+        let message = "艾滋病母婴传播率（渠县）2024年为2.6%，未达到≤2%的目标"
+        let firing = AlertTracker.Record(id: "a1", rule: "t-hiv", plan: "p", key: girls, state: .firing,
+            severity: .critical, message: message, since: "t0")
+        _ = try store.record([firing], eventCount: 0) { _ in fatalError("no events") }
+        let read = try #require(try store.alertRecords().first)
+        #expect(read.message == nil && read.messageDigest == AlertTracker.Record.digest(message) && read.key == girls)
+
+        var resolved = read
+        resolved.state = .resolved
+        resolved.since = "t1"
+        _ = try store.record([resolved], eventCount: 0) { _ in fatalError("no events") }
+        #expect(try store.alertRecords().map(\.state) == [.resolved])
+        #expect(try store.messages(of: ["a1", "a2"]) == ["a1": message])
+
+        var unknown = resolved
+        unknown.id = "a2"
+        resolved.state = .firing
+        #expect(throws: StoreError.self) { _ = try store.record([resolved, unknown], eventCount: 0) { _ in fatalError() } }
+        #expect(try store.alertRecords().map(\.state) == [.resolved], "nothing of the failed write is kept")
+    }
+
     @Test func countsFollowNewRowsAndRevisionsWithoutCounting() throws {
         let store = try Store(path: try tempDir() + "/warnd.sqlite")
         #expect(try store.counts() == (observations: 0, submissions: 0))

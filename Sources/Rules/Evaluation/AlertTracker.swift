@@ -19,12 +19,27 @@ public struct AlertTracker: Sendable {
         public var key: SeriesKey
         public var state: State
         public var severity: Severity
-        public var message: String
+        /// The Chinese sentence, in a record to store or announce that was made from an alert; `nil` in the records
+        /// the tracker keeps and in those it resolves. The tracker keeps only ``messageDigest``: a national
+        /// deployment's 518 674 messages (≈ 160 bytes each on the heap) were held twice, by the records and by the
+        /// current alerts. Whoever stores the records has the message of a resolved one.
+        public var message: String?
+        /// ``digest(_:)`` of the message: how a re-evaluation tells that an alert's message changed.
+        public var messageDigest: Int
         /// When the current state began (the daemon's clock, ISO 8601).
         public var since: String
 
         public init(id: String, rule: String, plan: String, key: SeriesKey, state: State, severity: Severity,
             message: String, since: String)
+        {
+            self.init(id: id, rule: rule, plan: plan, key: key, state: state, severity: severity,
+                messageDigest: Self.digest(message), since: since)
+            self.message = message
+        }
+
+        /// A record without its message (as read back from a store, which computes the digest from the stored text).
+        public init(id: String, rule: String, plan: String, key: SeriesKey, state: State, severity: Severity,
+            messageDigest: Int, since: String)
         {
             self.id = id
             self.rule = rule
@@ -32,8 +47,30 @@ public struct AlertTracker: Sendable {
             self.key = key
             self.state = state
             self.severity = severity
-            self.message = message
+            self.message = nil
+            self.messageDigest = messageDigest
             self.since = since
+        }
+
+        /// A digest of a message's UTF-8 bytes. Seeded per process like every `Hasher`, so it is never stored: a
+        /// store's records are digested again as they are read.
+        public static func digest(_ message: String) -> Int {
+            var m = message
+            return m.withUTF8 { digest(utf8: UnsafeRawBufferPointer($0)) }
+        }
+
+        /// The same, of the message's UTF-8 bytes where they lie (a database row's text, without making a String).
+        public static func digest(utf8 bytes: UnsafeRawBufferPointer) -> Int {
+            var h = Hasher()
+            h.combine(bytes: bytes)
+            return h.finalize()
+        }
+
+        /// The record as the tracker keeps it.
+        var withoutMessage: Record {
+            var r = self
+            r.message = nil
+            return r
         }
     }
 
@@ -45,7 +82,8 @@ public struct AlertTracker: Sendable {
 
         public var change: Change
         public var record: Record
-        /// The alert as evaluated (for `firing`, and for `resolved` the last firing state is in `record`).
+        /// The alert as evaluated (for `firing`, and for `resolved` the last firing state is in `record`, without
+        /// its message: ``Record/message``).
         public var alert: Alert?
     }
 
@@ -61,7 +99,7 @@ public struct AlertTracker: Sendable {
         // Inserted one by one into a dictionary sized once: a restart at national scale reads ≈ 520 000 records,
         // and building an array of (id, record) pairs to merge copied each record twice more.
         var byID = OrderedDictionary<String, Record>(minimumCapacity: records.count)
-        for r in records { byID[r.id] = r }
+        for r in records { byID[r.id] = r.message == nil ? r : r.withoutMessage }
         self.records = byID
         activeCount = self.records.values.reduce(0) { $0 + ($1.state == .resolved ? 0 : 1) }
     }
@@ -118,17 +156,18 @@ public struct AlertTracker: Sendable {
             let old = records[alert.id]
             if let old, old.state != .resolved { foundActive += 1 }
             // The usual case (a restart, a re-evaluation): the record is current. Compared field by field, without
-            // building a record per alert.
+            // building a record per alert; the message by its digest, made only when the rest is equal.
             if let old, old.state == newState, old.severity == alert.severity, old.rule == alert.rule.id,
-                old.plan == alert.plan.id, old.message == alert.message, old.key == alert.key
+                old.plan == alert.plan.id, old.key == alert.key, old.messageDigest == Record.digest(alert.message)
             {
                 continue
             }
             var record = Record(id: alert.id, rule: alert.rule.id, plan: alert.plan.id, key: alert.key, state: newState,
                 severity: alert.severity, message: alert.message, since: now)
             if let old, old.state == newState {
+                // Something but the state changed (the message, most often): stored, not announced.
                 record.since = old.since
-                if old != record { changed.append(record) }
+                changed.append(record)
                 continue
             }
             changed.append(record)
@@ -164,10 +203,10 @@ public struct AlertTracker: Sendable {
         transitions.sorted { ($0.record.severity, $0.record.rule, $0.record.key) < ($1.record.severity, $1.record.rule, $1.record.key) }
     }
 
-    /// Records changes found by ``changes(_:complete:now:)`` (once they are persisted).
+    /// Records changes found by ``changes(_:complete:now:)`` (once they are persisted), without their messages.
     public mutating func commit(_ changed: [Record]) {
         for r in changed {
-            let old = records.updateValue(r, forKey: r.id)
+            let old = records.updateValue(r.withoutMessage, forKey: r.id)
             activeCount += (r.state == .resolved ? 0 : 1) - (old.map { $0.state == .resolved ? 0 : 1 } ?? 0)
         }
     }

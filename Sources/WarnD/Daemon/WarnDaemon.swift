@@ -237,8 +237,9 @@ actor WarnDaemon: SubmissionHandler {
             DispatchQueue.global().async(group: grouped) { grouping.set(.success(CurrentAlerts.group(alerts))) }
         }
         // Found without touching the tracker, committed once stored: a failed store write changes nothing.
-        let (transitions, changed) = tracker.changes(result, complete: keys == nil, now: now)
+        var (transitions, changed) = tracker.changes(result, complete: keys == nil, now: now)
         do {
+            try addStoredMessages(to: &transitions)
             // Each event's payload is made as it is stored and dropped (after a bulk import: ≈ 520 000 of them).
             let last = try store.record(changed, eventCount: transitions.count) { i in
                 let t = transitions[i]
@@ -289,7 +290,7 @@ actor WarnDaemon: SubmissionHandler {
         for t in transitions {
             if t.change == .resolved {
                 let r = t.record
-                resolvedSinceWatermark.append(.init(at: now, rule: r.rule, message: r.message, region: r.key.region,
+                resolvedSinceWatermark.append(.init(at: now, rule: r.rule, message: r.message ?? "", region: r.key.region,
                     indicatorName: ruleSet.catalog[r.key.indicator]?.name ?? r.key.indicator))
             }
         }
@@ -308,13 +309,22 @@ actor WarnDaemon: SubmissionHandler {
         return result
     }
 
+    /// Gives the resolutions their messages, as stored with their alerts: the tracker keeps none (a resolution
+    /// is announced with the message the alert last fired with).
+    private func addStoredMessages(to transitions: inout [AlertTracker.Transition]) throws {
+        let missing = transitions.indices.filter { transitions[$0].record.message == nil }
+        guard !missing.isEmpty else { return }
+        let messages = try store.messages(of: missing.map { transitions[$0].record.id })
+        for i in missing { transitions[i].record.message = messages[transitions[i].record.id] }
+    }
+
     /// The event's alert object: the full alert JSON for `firing`, the remembered record for `resolved`.
     private static func payload(_ t: AlertTracker.Transition) -> String {
         if let a = t.alert { return String(decoding: AlertJSONWriter.object(a, indent: nil), as: UTF8.self) }
         let r = t.record
         let object: [String: String] = [
             "id": r.id, "rule": r.rule, "plan": r.plan, "indicator": r.key.indicator, "region": r.key.region,
-            "severity": r.severity.rawValue, "message": r.message, "state": "resolved",
+            "severity": r.severity.rawValue, "message": r.message ?? "", "state": "resolved",
         ]
         return String(decoding: AlertJSONWriter.compact(object), as: UTF8.self)
     }
@@ -377,9 +387,9 @@ actor WarnDaemon: SubmissionHandler {
         switch t.change {
         case .firing:
             let level: Logger.Level = r.severity == .critical ? .critical : r.severity == .warning ? .warning : .info
-            logger.log(level: level, "\(r.message)", metadata: meta)
+            logger.log(level: level, "\(r.message ?? "")", metadata: meta)
         case .resolved:
-            logger.notice("已解除：\(r.message)", metadata: meta)
+            logger.notice("已解除：\(r.message ?? "")", metadata: meta)
         }
     }
 

@@ -2,7 +2,7 @@ import GRDB
 import GRDBSQLite
 import Rules
 
-/// Reads the stored alert state (one row per alert ever seen) at start-up.
+/// Reads the stored alert state (one row per alert ever seen) at start-up, each message as its digest only.
 ///
 /// With raw SQLite calls, as ``DatasetReader`` does: a national deployment keeps ≈ 520 000 alert rows, and
 /// GRDB's `Row` per row with a dictionary lookup per column took ≈ 4 s of every restart (issue 4).
@@ -30,8 +30,11 @@ enum AlertRecordReader {
                 let state = AlertTracker.State(rawValue: DatasetReader.text(s, 4)),
                 let severity = Severity(rawValue: DatasetReader.text(s, 5))
             else { continue }
+            // The message's digest, from its bytes where SQLite holds them: the tracker keeps no messages.
+            let message = UnsafeRawBufferPointer(start: sqlite3_column_text(s, 6), count: Int(sqlite3_column_bytes(s, 6)))
             out.append(AlertTracker.Record(id: DatasetReader.text(s, 0), rule: shared(1), plan: shared(2), key: key,
-                state: state, severity: severity, message: DatasetReader.text(s, 6), since: shared(7)))
+                state: state, severity: severity, messageDigest: AlertTracker.Record.digest(utf8: message),
+                since: shared(7)))
         }
         return out
     }

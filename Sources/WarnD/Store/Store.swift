@@ -263,9 +263,19 @@ final class Store: Sendable {
             // In the table's key order: the alert table is keyed by a hash, and 518 674 new rows (a first start
             // after an import) inserted in evaluation order touched B-tree pages at random, far more than the page
             // cache holds; in order they are appended page after page.
+            // A record without its message (a resolution: the tracker keeps no messages) changes its row's state and
+            // keeps the message stored with it.
+            let update = try db.cachedStatement(sql: """
+                UPDATE alert SET rule = ?, plan = ?, state = ?, severity = ?, since = ? WHERE id = ?
+                """)
             for r in changed.sorted(by: { $0.id.utf8.lexicographicallyPrecedes($1.id.utf8) }) {
-                try upsert.execute(arguments: [r.id, r.rule, r.plan, Self.encode(r.key).key, r.state.rawValue,
-                    r.severity.rawValue, r.message, r.since])
+                if let message = r.message {
+                    try upsert.execute(arguments: [r.id, r.rule, r.plan, Self.encode(r.key).key, r.state.rawValue,
+                        r.severity.rawValue, message, r.since])
+                } else {
+                    try update.execute(arguments: [r.rule, r.plan, r.state.rawValue, r.severity.rawValue, r.since, r.id])
+                    guard db.changesCount == 1 else { throw StoreError.noAlertRow(id: r.id) }
+                }
             }
             guard eventCount > 0 else { return nil }
             let insert = try db.cachedStatement(sql: """
@@ -277,6 +287,25 @@ final class Store: Sendable {
             }
             return db.lastInsertedRowID
         }
+    }
+
+    /// The stored messages of these alerts, by id (what a resolution announces: the tracker keeps none).
+    func messages(of ids: some Sequence<String>) throws -> [String: String] {
+        let all = Array(ids)
+        var out: [String: String] = [:]
+        try pool.read { db in
+            // In batches: SQLite limits the variables of one statement.
+            var start = 0
+            while start < all.count {
+                let batch = all[start..<min(start + 500, all.count)]
+                let marks = Array(repeating: "?", count: batch.count).joined(separator: ", ")
+                let rows = try Row.fetchAll(db, sql: "SELECT id, message FROM alert WHERE id IN (\(marks))",
+                    arguments: StatementArguments(Array(batch)))
+                for row in rows { out[row[0]] = row[1] }
+                start += batch.count
+            }
+        }
+        return out
     }
 
     /// The events after `seq`, oldest first (at most `limit`, so a long history can be read in batches).

@@ -11,6 +11,8 @@ enum StoreError: Error, CustomStringConvertible {
     case missing(path: String)
     /// Opened read-only, but the store's schema is older than this warnd's (a read-write open migrates it).
     case outdated(path: String)
+    /// A record without its message changes a stored alert row, and there is none with its id.
+    case noAlertRow(id: String)
 
     var description: String {
         switch self {
@@ -20,6 +22,7 @@ enum StoreError: Error, CustomStringConvertible {
         case .duplicate(let name): return "already stored as \(name)"
         case .missing(let path): return "\(path): no store here"
         case .outdated(let path): return "\(path): the store has an older schema; start the daemon or run 'warnd import' once to migrate it"
+        case .noAlertRow(let id): return "alert \(id): no stored alert to change"
         }
     }
 }
