@@ -9,9 +9,15 @@ let package = Package(
     name: "warnd-fuzz",
     // The Rules library's sources through a symlink (Sources/Rules -> ../../Sources/Rules): a path dependency on
     // the parent package would take its identity from the checkout's directory name.
-    dependencies: [.package(url: "https://github.com/jpsim/Yams", from: "6.2.2")],
+    dependencies: [
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+    ],
     targets: [
-        .target(name: "Rules", dependencies: [.product(name: "Yams", package: "Yams")],
+        .target(name: "Rules", dependencies: [
+            .product(name: "Yams", package: "Yams"),
+            .product(name: "OrderedCollections", package: "swift-collections"),
+        ],
             swiftSettings: [.enableUpcomingFeature("ExistentialAny")]),
         .target(name: "FuzzSupport"),
         .executableTarget(name: "FuzzDataParser", dependencies: ["Rules", "FuzzSupport"]),
