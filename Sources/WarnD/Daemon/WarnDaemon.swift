@@ -248,6 +248,8 @@ actor WarnDaemon: SubmissionHandler {
             }
             lastEventSeq = last ?? lastEventSeq
             tracker.commit(changed)
+            // Stored and committed: not held through the rest of the evaluation (≈ 520 000 records on a first start).
+            changed = []
             phase("tracker+record")
             try appendEventLog()
             phase("event_log")
@@ -282,7 +284,9 @@ actor WarnDaemon: SubmissionHandler {
         }
         phase("region_files")
         if announceLater {
-            backlog += transitions
+            // Taken whole when there is nothing before it (the first start's, ≈ 520 000 transitions after an
+            // import): appending copied each into a second array, 130 MB at national scale.
+            if backlog.isEmpty { backlog = transitions } else { backlog += transitions }
         } else {
             announceBacklogNow()
             for t in transitions { announce(t) }
