@@ -4,8 +4,8 @@ import Testing
 
 @testable import WarnD
 
-/// The dataset snapshot a clean shutdown leaves (``DatasetSnapshot``) loads the dataset the store loads, and is
-/// never used once it no longer matches the store or is damaged.
+/// The dataset snapshot a clean shutdown leaves (``DatasetSnapshot``) loads the dataset the store loads, is caught
+/// up with what was stored after it, and is never used once it does not belong to the store or is damaged.
 @Suite struct DatasetSnapshotTests {
     /// A store holding ``DatasetLoadTests/submissions()`` (revisions, withdrawn values and series, quarters,
     /// months, escaped dimensions) and the dataset it loads.
@@ -21,14 +21,14 @@ import Testing
 
     private func loaded(_ path: String, _ store: Store) throws -> Dataset {
         switch DatasetSnapshot.load(from: path, store: store) {
-        case .dataset(let d): return d
+        case .dataset(let d, _): return d
         case .absent: throw Failure("no snapshot")
         case .unusable(let why): throw Failure("unusable: \(why)")
         }
     }
 
-    private func unusable(_ path: String, _ store: Store) -> String? {
-        if case .unusable(let why) = DatasetSnapshot.load(from: path, store: store) { return why }
+    private func unusable(_ path: String, _ store: Store, catchUpLimit: Int = DatasetSnapshot.catchUpLimit) -> String? {
+        if case .unusable(let why) = DatasetSnapshot.load(from: path, store: store, catchUpLimit: catchUpLimit) { return why }
         return nil
     }
 
@@ -65,13 +65,53 @@ import Testing
         }
     }
 
-    @Test func aSubmissionStoredAfterTheSnapshotMakesItUnusable() throws {
+    /// Written after each number of the submissions (revisions, values and a whole series withdrawn, new series,
+    /// quarters and months), then caught up with the rest: the store's dataset, and what the catch-up applied.
+    @Test func submissionsStoredAfterTheSnapshotAreCaughtUp() throws {
+        let all = DatasetLoadTests.submissions()
+        for written in 0..<all.count {
+            let dir = try DatasetLoadTests.tempDir()
+            let store = try Store(path: dir + "/warnd.sqlite")
+            let path = dir + "/" + DatasetSnapshot.fileName
+            var held = Dataset()
+            for (i, observations) in all.enumerated() {
+                if i == written { try DatasetSnapshot.write(held, to: path, store: store, seriesPerChunk: 7) }
+                try store.accept(observations, name: "\(i).csv", sha256: "sha-\(i)", receivedAt: "2025-01-01T00:00:00Z",
+                    format: "csv", encoding: "utf-8")
+                held.apply(observations)
+            }
+            guard case .dataset(let caughtUp, let behind) = DatasetSnapshot.load(from: path, store: store) else {
+                Issue.record("written after \(written): not loaded")
+                continue
+            }
+            #expect(behind?.submissions == Int64(all.count - written), "written after \(written)")
+            let changed = Set(all[written...].joined().map { "\($0.key) \($0.period)" })
+            #expect(behind?.rows == changed.count, "each value changed since, once, as it stands")
+            DatasetLoadTests.expectSame(try store.loadDataset(), caughtUp, parts: written)
+        }
+    }
+
+    @Test func aSnapshotIsNotCaughtUpPastTheLimitOrFromAnOlderWarndsEntry() throws {
         let (store, dataset, path) = try filledStore()
         try DatasetSnapshot.write(dataset, to: path, store: store)
         let key = SeriesKey(indicator: "a_rate", region: "B")
-        try store.accept([Observation(key: key, period: .year(2024), value: 5)], name: "late.csv", sha256: "late",
-            receivedAt: "2025-01-02T00:00:00Z", format: "csv", encoding: "utf-8")
+        try store.accept([Observation(key: key, period: .year(2024), value: 5), Observation(key: key, period: .year(2025), value: 6)],
+            name: "late.csv", sha256: "late", receivedAt: "2025-01-02T00:00:00Z", format: "csv", encoding: "utf-8")
+        #expect(unusable(path, store, catchUpLimit: 1) == "written at 3 submissions, the store has 4: 2 rows arrived since, more than 1 to catch up")
+        let within = try loaded(path, store).series[key]
+        #expect(within?.value(at: .year(2024)) == 5 && within?.value(at: .year(2025)) == 6, "within the limit")
+        // An entry without the last submission's id (written before the catch-up existed).
+        let entry = try #require(try store.meta(DatasetSnapshot.metaKey))
+        try store.setMeta(DatasetSnapshot.metaKey, entry.split(separator: " ").prefix(2).joined(separator: " "))
         #expect(unusable(path, store) == "written at 3 submissions, the store has 4 (data arrived since)")
+    }
+
+    @Test func aStoreWithFewerSubmissionsThanTheSnapshotIsNotCaughtUp() throws {
+        let (store, dataset, path) = try filledStore()
+        try DatasetSnapshot.write(dataset, to: path, store: store)
+        let token = try #require(try store.meta(DatasetSnapshot.metaKey)?.split(separator: " ").first)
+        try store.setMeta(DatasetSnapshot.metaKey, "\(token) 4 4")
+        #expect(unusable(path, store) == "written at 4 submissions, the store has 3 (restored from an older copy?)")
     }
 
     @Test func aSnapshotOfAnotherStoreIsNotUsedThoughItsCountersAgree() throws {
@@ -153,7 +193,7 @@ import Testing
         #expect(await fourth.current.count == 0, "the revision resolved it")
     }
 
-    @Test func aDaemonThatDiedAfterStoringDataIsRestartedFromTheStoreAndSaysWhy() async throws {
+    @Test func aDaemonThatDiedAfterStoringDataRestartsFromTheSnapshotCaughtUp() async throws {
         let f = try DaemonFixture()
         let first = try f.daemon()
         try await first.start()
@@ -164,14 +204,18 @@ import Testing
         _ = await second.handle(DaemonFixture.submission("revision.csv", Self.revision))
         // No shutdown: as if killed. The snapshot on disk predates the revision.
         let third = try f.daemon()
-        #expect(await third.startupTimings.map(\.0).contains("store_load"))
+        #expect(await third.startupTimings.map(\.0).contains("snapshot_load"))
         #expect(await third.dataset.series[Self.hiv]?.points.last?.value == 1.9)
-        let notice = try #require(f.log.entries.first { $0.message.hasPrefix("not using the dataset snapshot") })
-        #expect(notice.metadata["reason"] == "written at 1 submissions, the store has 2 (data arrived since)")
-        #expect(!FileManager.default.fileExists(atPath: f.config.stateDirectory + "/" + DatasetSnapshot.fileName),
-            "an unusable snapshot is removed")
+        let notice = try #require(f.log.entries.first { $0.message.contains("caught up with") })
+        #expect(notice.metadata["submissions"] == "1" && notice.metadata["rows"] == "1")
         try await third.start()
         #expect(await third.current.count == 0)
+        // No longer current: its shutdown writes it again, and the next start needs no catch-up.
+        await third.shutdown()
+        let fourth = try f.daemon()
+        #expect(await fourth.startupTimings.map(\.0).contains("snapshot_load"))
+        #expect(f.log.entries.filter { $0.message.contains("caught up with") }.count == 1)
+        #expect(await fourth.dataset.series[Self.hiv]?.points.last?.value == 1.9)
     }
 
     /// A daemon killed while writing the snapshot (or `active.json`) leaves its temporary file; the next start

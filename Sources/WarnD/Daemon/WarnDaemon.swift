@@ -92,9 +92,14 @@ actor WarnDaemon: SubmissionHandler {
         // After a clean shutdown the dataset is read from the snapshot it wrote, when that still matches the store.
         let snapshotPath = config.stateDirectory + "/" + DatasetSnapshot.fileName
         let loaded = DatasetSnapshot.load(from: snapshotPath, store: store)
-        if case .dataset(let d) = loaded {
+        if case .dataset(let d, let caughtUp) = loaded {
             dataset = d
-            snapshotCurrent = true
+            // Caught up with submissions stored after it, it no longer matches: rewritten at the next refresh.
+            snapshotCurrent = caughtUp == nil
+            if let c = caughtUp {
+                logger.notice("dataset snapshot \(snapshotPath) caught up with \(c.submissions) submissions (\(c.rows) values) stored since it was written",
+                    metadata: ["submissions": "\(c.submissions)", "rows": "\(c.rows)"])
+            }
             lap("snapshot_load")
         } else {
             if case .unusable(let why) = loaded {

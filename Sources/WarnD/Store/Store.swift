@@ -178,6 +178,51 @@ final class Store: Sendable {
         try pool.read { db in try DatasetReader.submissions(db) }
     }
 
+    /// The submissions counter and the id of the last submission, read together: what a ``DatasetSnapshot``
+    /// records of the data it holds.
+    func submissionsMark() throws -> (count: Int64, lastID: Int64) {
+        try pool.read { db in
+            (try DatasetReader.submissions(db), try Int64.fetchOne(db, sql: "SELECT max(id) FROM submission") ?? 0)
+        }
+    }
+
+    /// How many rows the submissions after `id` stored (as each counted them: new, revised and withdrawn values).
+    func rows(storedAfter id: Int64) throws -> Int {
+        try pool.read { db in
+            try Int.fetchOne(db, sql: "SELECT coalesce(sum(rows), 0) FROM submission WHERE id > ?", arguments: [id]) ?? 0
+        }
+    }
+
+    /// The values the submissions after `id` set, as they stand (`nil` where withdrawn), with their keys: what a
+    /// dataset as of submission `id` lacks. Submission ids only grow, and a stored value carries the submission
+    /// that last set it, so these are exactly the cells changed since. One pass over the observations that reads
+    /// one column of each (≈ 0.7 s for 11.8 M rows), against ≈ 2.5 s to load them all.
+    func observations(storedAfter id: Int64) throws -> [Observation] {
+        try pool.read { db in
+            let rows = try Row.fetchCursor(db, sql: """
+                SELECT s.indicator, s.region, s.dimensions, o.period, o.value
+                FROM observation o JOIN series s ON s.id = o.series_id
+                WHERE o.submission_id > ?
+                ORDER BY o.series_id, o.period
+                """, arguments: [id])
+            var out: [Observation] = []
+            var last: (indicator: String, region: String, dimensions: String, key: SeriesKey)?
+            while let row = try rows.next() {
+                let indicator: String = row[0], region: String = row[1], dimensions: String = row[2]
+                let key: SeriesKey
+                if let l = last, l.indicator == indicator, l.region == region, l.dimensions == dimensions {
+                    key = l.key
+                } else {
+                    key = Self.decodeKey(indicator: indicator, region: region, dimensions: dimensions)
+                    last = (indicator, region, dimensions, key)
+                }
+                guard let period = StoreSchema.period(code: row[3]) else { continue }
+                out.append(Observation(key: key, period: period, value: row[4]))
+            }
+            return out
+        }
+    }
+
     /// Reads every stored observation without building anything (for `warnd import --time-load`).
     func scanObservations() throws {
         _ = try pool.read { db in try DatasetReader.scan(db) }
