@@ -530,8 +530,8 @@ actor WarnDaemon: SubmissionHandler {
 
     /// Leaves the dataset for the next start (``DatasetSnapshot``) when data arrived since the snapshot was last
     /// written: at shutdown, and after each scheduled evaluation (≈ 2 s at national scale, once per interval at
-    /// most), so that a daemon killed later — a crash, the watchdog — also restarts from it, as long as no data
-    /// arrives in between. A failure costs only the next start's speed.
+    /// most), so that a daemon killed later — a crash, the watchdog — restarts from it with at most an interval's
+    /// submissions to catch up. A failure costs only the next start's speed.
     func refreshDatasetSnapshot() {
         guard !snapshotCurrent else { return }
         let path = config.stateDirectory + "/" + DatasetSnapshot.fileName
@@ -542,23 +542,8 @@ actor WarnDaemon: SubmissionHandler {
             logger.info("dataset snapshot written for the next start: \(dataset.count) series in \(RunCommand.milliseconds(ContinuousClock.now - started)) ms",
                 metadata: ["path": "\(path)"])
         } catch {
-            logger.warning("could not write the dataset snapshot \(path): \(error); the next start reads the store",
+            logger.warning("could not write the dataset snapshot \(path): \(error); the next start catches up an older one or reads the store",
                 metadata: ["reason": "\(error)"])
         }
-    }
-}
-
-/// The result of a read running on another thread, handed over once the thread is joined.
-/// (`Failure` is `Never` for work that cannot fail: its `get()` then needs no `try`.)
-private final class PendingRead<Value: Sendable, Failure: Error>: @unchecked Sendable {
-    // Written once by the reading thread before `DispatchGroup.wait()` returns on the other: the group orders them.
-    private var result: Result<Value, Failure>?
-    func set(_ r: Result<Value, Failure>) { result = r }
-    func get() throws(Failure) -> Value { try result!.get() }
-    /// The value, no longer held here (so that the caller's copy is the only one and can change in place).
-    func take() throws(Failure) -> Value {
-        let r = result!
-        result = nil
-        return try r.get()
     }
 }

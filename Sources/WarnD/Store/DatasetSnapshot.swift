@@ -176,7 +176,7 @@ enum DatasetSnapshot {
     static func load(from path: String, store: Store, catchUpLimit: Int = catchUpLimit) -> Loaded {
         let expected: (token: String, submissions: Int64)
         // The catch-up is read on another thread while the file is parsed.
-        let catchUp = CatchUpRead()
+        let catchUp = PendingRead<[Observation], any Error>()
         let reading = DispatchGroup()
         var behind: Int64 = 0
         do {
@@ -200,7 +200,7 @@ enum DatasetSnapshot {
                 }
                 behind = now - n
                 DispatchQueue.global().async(group: reading) {
-                    catchUp.result = Result { try store.observations(storedAfter: last) }
+                    catchUp.set(Result { try store.observations(storedAfter: last) })
                 }
             }
             expected = (String(parts[0]), n)
@@ -226,17 +226,12 @@ enum DatasetSnapshot {
             var dataset = try parse(bytes, token: expected.token, submissions: expected.submissions)
             guard behind > 0 else { return .dataset(dataset, caughtUp: nil) }
             reading.wait()
-            let since = try catchUp.result!.get()
+            let since = try catchUp.take()
             dataset.apply(since)
             return .dataset(dataset, caughtUp: (behind, since.count))
         } catch {
             return .unusable("\(error)")
         }
-    }
-
-    /// The catch-up's observations, handed from the reading thread (the group's wait orders the two).
-    private final class CatchUpRead: @unchecked Sendable {
-        var result: Result<[Observation], any Error>?
     }
 
     /// Parses and checks a whole snapshot (mapped, or read into memory by tests).
