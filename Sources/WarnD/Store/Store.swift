@@ -313,7 +313,9 @@ final class Store: Sendable {
             let update = try db.cachedStatement(sql: """
                 UPDATE alert SET rule = ?, plan = ?, state = ?, severity = ?, since = ? WHERE id = ?
                 """)
-            for r in changed.sorted(by: { $0.id.utf8.lexicographicallyPrecedes($1.id.utf8) }) {
+            // Their positions sorted, not a sorted copy of them (≈ 520 000 records on a first start after an import).
+            let order = changed.indices.sorted { changed[$0].id.utf8.lexicographicallyPrecedes(changed[$1].id.utf8) }
+            for r in order.lazy.map({ changed[$0] }) {
                 if let message = r.message {
                     try upsert.execute(arguments: [r.id, r.rule, r.plan, Self.encode(r.key).key, r.state.rawValue,
                         r.severity.rawValue, message, r.since])
