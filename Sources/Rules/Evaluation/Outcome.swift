@@ -36,7 +36,8 @@ public struct Outcome: Sendable, Hashable {
     public var state: State?
     /// Why the rule could not judge this series (too few points, no baseline value, …).
     public var note: String?
-    /// The points the rule used, for `--explain`.
+    /// The points the rule used, for `--explain`: empty unless the evaluation kept them
+    /// (``Evaluator/Retention/keepsPoints``), since nothing else shows them.
     public var points: [Series.Point]
 
     public var id: String { Fingerprint.of(rule: rule.id, key: key) }
