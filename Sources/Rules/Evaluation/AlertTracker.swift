@@ -99,7 +99,7 @@ public struct AlertTracker: Sendable {
         // Inserted one by one into a dictionary sized once: a restart at national scale reads ≈ 520 000 records,
         // and building an array of (id, record) pairs to merge copied each record twice more.
         var byID = OrderedDictionary<String, Record>(minimumCapacity: records.count)
-        for r in records { byID[r.id] = r.message == nil ? r : r.withoutMessage }
+        for r in records { byID[r.id] = r.withoutMessage }
         self.records = byID
         activeCount = self.records.values.reduce(0) { $0 + ($1.state == .resolved ? 0 : 1) }
     }

@@ -10,14 +10,7 @@ struct CurrentAlerts: Sendable {
 
     var count: Int { counts.critical + counts.warning + counts.info + counts.pending }
 
-    /// After a full evaluation: `sorted` is every alert, in ``Alert/ordered(_:_:)`` order. Returns the regions whose
-    /// alerts changed; unchanged regions keep their bucket.
-    @discardableResult
-    mutating func replaceAll(with sorted: [Alert]) -> [RegionAlerts] {
-        replaceAll(grouped: Self.group(sorted))
-    }
-
-    /// `sorted` split by region, each region's alerts in the order given. Pure, so that the daemon can run it on
+    /// `sorted` (every alert of a full evaluation, in ``Alert/ordered(_:_:)`` order) split by region, each region's alerts in the order given. Pure, so that the daemon can run it on
     /// another core while the alert state is recorded (at national scale each takes ≈ 0.6 s of a restart).
     ///
     /// Each region's list is made at its exact size (counted first): grown by appending, the lists held ≈ 30 %
@@ -36,7 +29,8 @@ struct CurrentAlerts: Sendable {
         return byRegion
     }
 
-    /// ``replaceAll(with:)`` given the alerts already grouped by ``group(_:)``.
+    /// After a full evaluation: every alert, grouped by ``group(_:)``. Returns the regions whose alerts changed;
+    /// unchanged regions keep their bucket.
     @discardableResult
     mutating func replaceAll(grouped byRegion: [String: [Alert]]) -> [RegionAlerts] {
         var next: [String: RegionAlerts] = [:]

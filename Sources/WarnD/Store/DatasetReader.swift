@@ -315,8 +315,7 @@ enum DatasetReader {
 
     /// Each concurrent task's result, written once by its own task into its own slot of a buffer (hence
     /// `@unchecked`: no two tasks touch the same slot, and `concurrentPerform` returns only after all of them).
-    /// One result per parallel task, each slot written by its own task before `concurrentPerform` returns
-    /// (``DatasetSnapshot`` builds its chunks with it too).
+    /// ``DatasetSnapshot`` builds its chunks with it too.
     final class Slots<T>: @unchecked Sendable {
         private let slots: UnsafeMutableBufferPointer<Result<T, any Error>?>
         init(count: Int) {
