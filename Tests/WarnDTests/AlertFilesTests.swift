@@ -154,8 +154,7 @@ import Testing
         #expect(alerts(config.alertsDirectory + "/active.json")?.isEmpty == true, "active.json waits for the interval")
         #expect(f.log.with(MessageID.alertFiring).count == 1, "the journal does not wait")
 
-        let revision = "indicator,region,period,value\nhiv_mother_to_child_transmission_rate,测试县,2024,1.9\n"
-        _ = await d.handle(DaemonFixture.submission("revision.csv", revision))
+        _ = await d.handle(DaemonFixture.submission("revision.csv", DaemonTests.revisionCSV))
         #expect(alerts(regionFile)?.isEmpty == true, "a region whose alerts resolved keeps an empty file")
 
         _ = await d.handle(DaemonFixture.submission("again.csv", "indicator,region,period,value\nhiv_mother_to_child_transmission_rate,测试县,2025,3\n"))

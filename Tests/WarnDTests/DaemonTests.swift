@@ -97,6 +97,15 @@ struct DaemonFixture {
         return Submission(name: name, bytes: bytes, sha256: SHA256.hex(bytes))
     }
 
+    /// A daemon that started, took `hiv.csv` (``DaemonTests/breachCSV``, which fires) and stopped cleanly: where a
+    /// restart test starts from.
+    func stoppedAfterTheBreach() async throws {
+        let d = try daemon()
+        try await d.start()
+        _ = await d.handle(Self.submission("hiv.csv", DaemonTests.breachCSV))
+        await d.shutdown()
+    }
+
     var events: [[String: Any]] {
         let path = config.alertsDirectory + "/events.jsonl"
         let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
@@ -118,6 +127,8 @@ struct DaemonFixture {
         hiv_mother_to_child_transmission_rate,测试县,2024,2.6
 
         """
+    /// ``breachCSV``'s 2024 value revised to within the target: its alert resolves.
+    static let revisionCSV = "indicator,region,period,value\nhiv_mother_to_child_transmission_rate,测试县,2024,1.9\n"
 
     @Test func acceptedFileIsStoredAndFiresAlerts() async throws {
         let f = try DaemonFixture()
@@ -179,8 +190,7 @@ struct DaemonFixture {
         let d = try f.daemon()
         try await d.start()
         _ = await d.handle(DaemonFixture.submission("first.csv", Self.breachCSV))
-        let revision = "indicator,region,period,value\nhiv_mother_to_child_transmission_rate,测试县,2024,1.9\n"
-        #expect(await d.handle(DaemonFixture.submission("revision.csv", revision)) == .accepted(rows: 1, series: 1))
+        #expect(await d.handle(DaemonFixture.submission("revision.csv", Self.revisionCSV)) == .accepted(rows: 1, series: 1))
         let key = SeriesKey(indicator: "hiv_mother_to_child_transmission_rate", region: "测试县")
         let prov = try #require(try d.store.provenance(of: key, period: .year(2024)))
         #expect(prov.value == 1.9 && prov.submission == "revision.csv")
@@ -207,8 +217,7 @@ struct DaemonFixture {
             d = try f.daemon()
             try await d.start()
         }
-        let revision = "indicator,region,period,value\nhiv_mother_to_child_transmission_rate,测试县,2024,1.9\n"
-        #expect(await d.handle(DaemonFixture.submission("revision.csv", revision)) == .accepted(rows: 1, series: 1))
+        #expect(await d.handle(DaemonFixture.submission("revision.csv", Self.revisionCSV)) == .accepted(rows: 1, series: 1))
         #expect(f.log.with(MessageID.alertResolved).map(\.message) == ["已解除：" + fired])
         let events = f.events
         #expect(events.map { $0["change"] as? String } == ["firing", "resolved"])
@@ -224,12 +233,7 @@ struct DaemonFixture {
 
     @Test func restartAnnouncesNothingAgain() async throws {
         let f = try DaemonFixture()
-        do {
-            let d = try f.daemon()
-            try await d.start()
-            _ = await d.handle(DaemonFixture.submission("hiv.csv", Self.breachCSV))
-            await d.shutdown()
-        }
+        try await f.stoppedAfterTheBreach()
         let before = f.log.with(MessageID.alertFiring).count
         let again = try f.daemon()
         try await again.start()
@@ -307,8 +311,7 @@ struct DaemonFixture {
         try Self.imported(f, Self.breachCSV)
         let d = try f.daemon()
         try await d.start(announceLater: true)
-        let revision = "indicator,region,period,value\nhiv_mother_to_child_transmission_rate,测试县,2024,1.9\n"
-        #expect(await d.handle(DaemonFixture.submission("revision.csv", revision)) == .accepted(rows: 1, series: 1))
+        #expect(await d.handle(DaemonFixture.submission("revision.csv", Self.revisionCSV)) == .accepted(rows: 1, series: 1))
         let order = f.log.entries.compactMap { $0.metadata["MESSAGE_ID"] }
             .filter { $0 == "\(MessageID.alertFiring)" || $0 == "\(MessageID.alertResolved)" }
         #expect(order == ["\(MessageID.alertFiring)", "\(MessageID.alertResolved)"], "the journal's order is the events' order")
@@ -332,8 +335,7 @@ struct DaemonFixture {
             let d = try f.daemon()
             try await d.start()
             _ = await d.handle(DaemonFixture.submission("first.csv", Self.breachCSV))
-            let revision = "indicator,region,period,value\nhiv_mother_to_child_transmission_rate,测试县,2024,1.9\n"
-            _ = await d.handle(DaemonFixture.submission("revision.csv", revision))
+            _ = await d.handle(DaemonFixture.submission("revision.csv", Self.revisionCSV))
             // As a real restart: the first daemon's queued file writes end before the second starts (left running,
             // a late write of its older picture could replace the second's report.md).
             await d.shutdown()
@@ -349,12 +351,7 @@ struct DaemonFixture {
 
     @Test func tornEventLogTailIsRepairedAndCaughtUpFromTheStore() async throws {
         let f = try DaemonFixture()
-        do {
-            let d = try f.daemon()
-            try await d.start()
-            _ = await d.handle(DaemonFixture.submission("hiv.csv", Self.breachCSV))
-            await d.shutdown()
-        }
+        try await f.stoppedAfterTheBreach()
         // A crash mid-append: the last line is cut short.
         let path = f.config.alertsDirectory + "/events.jsonl"
         let text = try String(contentsOfFile: path, encoding: .utf8)

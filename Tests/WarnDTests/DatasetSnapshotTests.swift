@@ -160,14 +160,10 @@ import Testing
     // MARK: the daemon
 
     private static let hiv = SeriesKey(indicator: "hiv_mother_to_child_transmission_rate", region: "测试县")
-    private static let revision = "indicator,region,period,value\nhiv_mother_to_child_transmission_rate,测试县,2024,1.9\n"
 
     @Test func aRestartAfterACleanShutdownStartsFromTheSnapshotWithTheSameDataAndAlerts() async throws {
         let f = try DaemonFixture()
-        let first = try f.daemon()
-        try await first.start()
-        _ = await first.handle(DaemonFixture.submission("hiv.csv", DaemonTests.breachCSV))
-        await first.shutdown()
+        try await f.stoppedAfterTheBreach()
         #expect(FileManager.default.fileExists(atPath: f.config.stateDirectory + "/" + DatasetSnapshot.fileName))
 
         let second = try f.daemon()
@@ -183,7 +179,7 @@ import Testing
         // A revision while the next one runs: its shutdown writes the snapshot again, with the revised value.
         let third = try f.daemon()
         try await third.start()
-        #expect(await third.handle(DaemonFixture.submission("revision.csv", Self.revision)) == .accepted(rows: 1, series: 1))
+        #expect(await third.handle(DaemonFixture.submission("revision.csv", DaemonTests.revisionCSV)) == .accepted(rows: 1, series: 1))
         await third.shutdown()
         #expect(try third.store.meta(DatasetSnapshot.metaKey) != token)
         let fourth = try f.daemon()
@@ -195,13 +191,10 @@ import Testing
 
     @Test func aDaemonThatDiedAfterStoringDataRestartsFromTheSnapshotCaughtUp() async throws {
         let f = try DaemonFixture()
-        let first = try f.daemon()
-        try await first.start()
-        _ = await first.handle(DaemonFixture.submission("hiv.csv", DaemonTests.breachCSV))
-        await first.shutdown()
+        try await f.stoppedAfterTheBreach()
         let second = try f.daemon()
         try await second.start()
-        _ = await second.handle(DaemonFixture.submission("revision.csv", Self.revision))
+        _ = await second.handle(DaemonFixture.submission("revision.csv", DaemonTests.revisionCSV))
         // No shutdown: as if killed. The snapshot on disk predates the revision.
         let third = try f.daemon()
         #expect(await third.startupTimings.map(\.0).contains("snapshot_load"))
