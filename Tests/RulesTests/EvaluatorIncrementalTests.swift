@@ -79,6 +79,9 @@ import Testing
         #expect(result.outcomes.count > 2 * Self.regions.count * 4 - 600, "every rule over every region")
         #expect(result.outcomes == outcomes ? true : false)
         #expect(result.alerts == alerts ? true : false)
+        // Each alert holds its fingerprint as a number and its message's digest, not their texts: both as made.
+        #expect(result.alerts.allSatisfy { $0.id == $0.outcome.id && $0.id.utf8.count == 16 })
+        #expect(result.alerts.allSatisfy { $0.messageDigest == AlertTracker.Record.digest($0.message) })
         #expect(Set(result.alerts.map { $0.rule.kind.name }) == [.breach, .fluctuation, .gap, .stale],
             "every kind fires somewhere, or the comparison proves little")
         #expect(result.alerts.allSatisfy { !$0.outcome.points.isEmpty }, "an explanation shows the points used")
@@ -213,7 +216,11 @@ import Testing
 
         var reworded = first
         let i = try #require(reworded.alerts.firstIndex { $0.state == .firing })
-        reworded.alerts[i].message += "（改）"
+        // A new wording of the rule's message (a template of plain text renders as itself).
+        let wording = reworded.alerts[i].message + "（改）"
+        reworded.alerts[i].outcome.rule.message = try MessageTemplate(wording)
+        #expect(reworded.alerts[i].message == wording)
+        #expect(reworded.alerts[i].messageDigest == AlertTracker.Record.digest(wording), "the digest follows the outcome")
         let found = tracker.changes(reworded, complete: true, now: "t1")
         #expect(found.transitions.isEmpty, "a new wording is not a new alert")
         #expect(found.changed.map(\.id) == [reworded.alerts[i].id])

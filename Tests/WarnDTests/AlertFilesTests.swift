@@ -53,7 +53,10 @@ import Testing
     @Test func handWrittenJSONEqualsJSONEncoderOnHostileText() throws {
         let e = try Self.exampleEvaluation()
         var a = try #require(e.result.alerts.first { $0.outcome.forecast != nil })
-        a.message = "引号\"反斜杠\\斜杠/换行\n回车\r制表\t退格\u{8}换页\u{c}控制\u{1}\u{1f}删除\u{7f}分隔\u{2028}😀"
+        // The message is the rule's template, rendered: a template of plain text is the message.
+        let hostile = "引号\"反斜杠\\斜杠/换行\n回车\r制表\t退格\u{8}换页\u{c}控制\u{1}\u{1f}删除\u{7f}分隔\u{2028}😀"
+        a.outcome.rule.message = try MessageTemplate(hostile)
+        #expect(a.message == hostile)
         a.outcome.key = SeriesKey(indicator: a.key.indicator, region: "区/../\u{0}x",
             dimensions: ["Z": "1", "a10": "x", "a9": "y", "_": "u", "é": "e", "区": "c", "B": "\"", "a-b": "\n"])
         a.outcome.rule.labels = ["10": "a", "2": "b", "domain": "妇女与健康", "Domain": "x"]

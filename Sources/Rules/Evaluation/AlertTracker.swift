@@ -156,9 +156,9 @@ public struct AlertTracker: Sendable {
             let old = records[alert.id]
             if let old, old.state != .resolved { foundActive += 1 }
             // The usual case (a restart, a re-evaluation): the record is current. Compared field by field, without
-            // building a record per alert; the message by its digest, made only when the rest is equal.
+            // building a record per alert or rendering its message: the message by the digest the evaluation made.
             if let old, old.state == newState, old.severity == alert.severity, old.rule == alert.rule.id,
-                old.plan == alert.plan.id, old.key == alert.key, old.messageDigest == Record.digest(alert.message)
+                old.plan == alert.plan.id, old.key == alert.key, old.messageDigest == alert.messageDigest
             {
                 continue
             }

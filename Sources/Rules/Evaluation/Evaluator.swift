@@ -157,11 +157,11 @@ public struct Evaluator: Sendable {
         var examined = 0
     }
 
-    /// A holding outcome with its id and message, an ``Alert`` but for its plan and indicator.
+    /// A holding outcome with its id and its message's digest, an ``Alert`` but for its context.
     struct PendingAlert {
         var outcome: Outcome
-        var id: String
-        var message: String
+        var fingerprint: UInt64
+        var messageDigest: Int
     }
 
     /// Alerts in memory the join owns: initialized by the unit that made them, moved out (and the memory freed)
@@ -212,7 +212,9 @@ public struct Evaluator: Sendable {
         let rule = plan.rules[unit.rule.rule]
         guard let indicator = ruleSet.catalog[rule.indicator] else { return UnitResult() }
         var result = UnitResult()
-        let renderer = MessageRenderer(indicator: indicator, plan: plan, rule: rule)
+        // The unit's alerts share it; its renderer makes each message once here, for the digest, and again whenever
+        // the alert is written.
+        let context = Alert.Context(plan: plan.summary, indicator: indicator, rule: rule)
         let prefix = Fingerprint.RulePrefix(rule.id)
         // The alerts are moved into a scratch buffer as they come (regrown by doubling, a bitwise move), then into
         // one of their exact size; the quiet outcomes are dropped at once unless kept: no outcome is copied.
@@ -241,9 +243,9 @@ public struct Evaluator: Sendable {
                 capacity = max(16, 2 * capacity)
             }
             // `o.id`, with the rule's part of the hash fed once per unit.
-            let id = Fingerprint.of(rule: prefix, key: o.key)
-            let message = renderer.render(o)
-            (scratch! + n).initialize(to: PendingAlert(outcome: o, id: id, message: message))
+            let fingerprint = Fingerprint.value(rule: prefix, key: o.key)
+            let digest = AlertTracker.Record.digest(context.renderer.render(o))
+            (scratch! + n).initialize(to: PendingAlert(outcome: o, fingerprint: fingerprint, messageDigest: digest))
             n += 1
         }
         if let scratch {
@@ -251,7 +253,7 @@ public struct Evaluator: Sendable {
             base.moveInitialize(from: scratch, count: n)
             scratch.deallocate()
             result.alerts = AlertBuffer(base: base, count: n)
-            result.context = Alert.Context(plan: plan.summary, indicator: indicator)
+            result.context = context
         }
         result.outcomes = kept
         result.checks = checks
@@ -332,25 +334,47 @@ public struct Evaluator: Sendable {
         let contexts = results.map(\.context)
         for u in results.indices { results[u].alerts = AlertBuffer() }
         let allRuns = runs
+        // Each unit's buffer is freed as soon as its last run is moved, not after the whole join: the buffers and
+        // the joined alerts were otherwise held side by side (≈ 75 MB each at national scale, the top of a
+        // restart's and a reload's memory). So that one chunk frees what it moved, chunks end only where no unit's
+        // runs go on (the units of a rank interleave only within it), as near equal as that allows.
+        var lastRun = [Int](repeating: -1, count: buffers.count)
+        for (r, run) in allRuns.enumerated() { lastRun[Int(run.unit)] = r }
+        let chunks = allRuns.count < 64 ? 1 : 16
+        var bounds = [0]
+        var reach = -1
+        for (r, run) in allRuns.enumerated() where bounds.count < chunks && r + 1 < allRuns.count {
+            reach = max(reach, lastRun[Int(run.unit)])
+            if reach == r, (r + 1) * chunks >= allRuns.count * bounds.count { bounds.append(r + 1) }
+        }
+        bounds.append(allRuns.count)
+        let chunkBounds = bounds
+        let last = lastRun
         return [Alert](unsafeUninitializedCapacity: total) { out, count in
             nonisolated(unsafe) let destination = out
-            let chunks = allRuns.count < 64 ? 1 : 16
             let work = { @Sendable (c: Int) in
-                for r in allRuns[(allRuns.count * c / chunks)..<(allRuns.count * (c + 1) / chunks)] {
-                    let u = Int(r.unit)
-                    let from = buffers[u].base! + Int(r.from)
-                    let to = destination.baseAddress! + r.to
+                for r in chunkBounds[c]..<chunkBounds[c + 1] {
+                    let run = allRuns[r]
+                    let u = Int(run.unit)
+                    let from = buffers[u].base! + Int(run.from)
+                    let to = destination.baseAddress! + run.to
                     // A unit with alerts has its context.
                     let context = contexts[u]!
-                    for i in 0..<Int(r.count) {
+                    for i in 0..<Int(run.count) {
                         let a = (from + i).move()
-                        (to + i).initialize(to: Alert(id: a.id, outcome: a.outcome, context: context,
-                            message: a.message))
+                        (to + i).initialize(to: Alert(fingerprint: a.fingerprint, outcome: a.outcome, context: context,
+                            messageDigest: a.messageDigest))
                     }
+                    if last[u] == r { buffers[u].base!.deallocate() }
                 }
             }
-            if chunks == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: chunks, execute: work) }
-            for b in buffers { b.base?.deallocate() }
+            if chunkBounds.count == 2 {
+                work(0)
+            } else {
+                DispatchQueue.concurrentPerform(iterations: chunkBounds.count - 1, execute: work)
+            }
+            // A buffer is allocated only for a unit with alerts, and each of those has runs; freed here otherwise.
+            for (u, b) in buffers.enumerated() where last[u] < 0 { b.base?.deallocate() }
             count = total
         }
     }
@@ -366,8 +390,7 @@ public struct Evaluator: Sendable {
     /// The same, given the outcome's plan (no lookup).
     func alert(for outcome: Outcome, plan: Plan) -> Alert? {
         guard outcome.state != nil, let indicator = ruleSet.catalog[outcome.rule.indicator] else { return nil }
-        let message = MessageRenderer(indicator: indicator, plan: plan).render(outcome)
-        return Alert(id: outcome.id, outcome: outcome, plan: plan.summary, indicator: indicator, message: message)
+        return Alert(outcome: outcome, plan: plan.summary, indicator: indicator)
     }
 
     // MARK: outcomes

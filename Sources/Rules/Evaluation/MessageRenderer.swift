@@ -6,7 +6,8 @@ import Foundation
 /// 达标概率31%.
 public struct MessageRenderer: Sendable {
     public let indicator: Indicator
-    public let plan: Plan
+    /// The plan's title, its only part a message uses (`{plan}`): an alert renders its message from what it holds.
+    public let planTitle: String
 
     /// The default parts of one `gap` rule's two sentences (not narrowing, too wide), made once for a renderer
     /// that renders many of that rule's alerts (``init(indicator:plan:rule:)``) rather than once per alert.
@@ -18,25 +19,26 @@ public struct MessageRenderer: Sendable {
     private let unitText: String
 
     public init(indicator: Indicator, plan: Plan) {
-        self.indicator = indicator
-        self.plan = plan
-        self.gapSentences = nil
-        self.absoluteTarget = nil
-        self.unitText = Self.unitSuffix(indicator.unit)
+        self.init(indicator: indicator, planTitle: plan.title, rule: nil)
     }
 
     /// A renderer for the alerts of mostly one rule (the evaluator's unit of work): what depends only on the rule
     /// is made here, once. Rendering an alert of another rule gives the same text, only without that shortcut.
     init(indicator: Indicator, plan: Plan, rule: Rule) {
+        self.init(indicator: indicator, planTitle: plan.title, rule: rule)
+    }
+
+    /// The same, from the title alone (what an ``Alert`` holds of its plan).
+    init(indicator: Indicator, planTitle: String, rule: Rule?) {
         self.indicator = indicator
-        self.plan = plan
+        self.planTitle = planTitle
         self.unitText = Self.unitSuffix(indicator.unit)
-        if let t = rule.target, case .absolute(let v) = t.value {
+        if let rule, let t = rule.target, case .absolute(let v) = t.value {
             absoluteTarget = (rule, v, Self.targetText(t, v, unitText: unitText))
         } else {
             absoluteTarget = nil
         }
-        if rule.message == nil, case .gap(let p) = rule.kind {
+        if let rule, rule.message == nil, case .gap(let p) = rule.kind {
             gapSentences = (
                 rule, Self.compiledGapParts(p, notNarrowing: true), Self.compiledGapParts(p, notNarrowing: false))
         } else {
@@ -97,7 +99,7 @@ public struct MessageRenderer: Sendable {
             for d in o.key.dimensions { s += "，" + d.value }
             return s
         case .unit: return unitText
-        case .plan: return plan.title
+        case .plan: return planTitle
         case .rule: return o.rule.id
         case .department: return o.rule.department
         case .period: return o.period.map(Self.chinese)
