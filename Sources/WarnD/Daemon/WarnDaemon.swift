@@ -235,11 +235,11 @@ actor WarnDaemon: SubmissionHandler {
         let now = Self.timestamp()
         // A full evaluation's alerts are grouped by region on another core while the tracker compares and records
         // them: the two are independent, and at national scale each takes ≈ 0.6 s of a restart.
-        let grouping = PendingRead<[String: [Alert]], Never>()
+        let grouping = PendingRead<[String: [Int32]], Never>()
         let grouped = DispatchGroup()
         if keys == nil {
             let alerts = result.alerts
-            DispatchQueue.global().async(group: grouped) { grouping.set(.success(CurrentAlerts.group(alerts))) }
+            DispatchQueue.global().async(group: grouped) { grouping.set(.success(CurrentAlerts.positions(alerts))) }
         }
         // Found without touching the tracker, committed once stored: a failed store write changes nothing.
         var (transitions, changed) = tracker.changes(result, complete: keys == nil, now: now)
@@ -266,7 +266,7 @@ actor WarnDaemon: SubmissionHandler {
         let changedRegions: [RegionAlerts]
         if keys == nil {
             grouped.wait()
-            changedRegions = current.replaceAll(grouped: grouping.get())
+            changedRegions = current.replaceAll(result.alerts, positions: grouping.get())
         } else {
             var evaluated: [String: Set<String>] = [:]
             for o in result.outcomes { evaluated[o.key.region, default: []].insert(o.id) }
