@@ -36,7 +36,8 @@ actor AlertFileWriter {
     private var writtenGeneration = -1
     private var lastWrite: ContinuousClock.Instant?
     private var scheduled: Task<Void, Never>?
-    private let queue = DispatchQueue(label: "warnd.alert-files", qos: .utility)
+    /// The files are written on a thread of their own, at a lower priority than the submission path.
+    private let thread = BackgroundThread(name: "warnd-files", nice: 10)
 
     init(directory: String, interval: Duration, logger: Logger) {
         self.directory = directory
@@ -75,7 +76,7 @@ actor AlertFileWriter {
             let started = ContinuousClock.now
             let (directory, regionFiles, logger) = (self.directory, self.regionFiles, self.logger)
             await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
-                queue.async {
+                thread.async {
                     Self.write(s, directory: directory, regionFiles: regionFiles, logger: logger)
                     ProcessMemory.releaseFreeMemory()
                     done.resume()
