@@ -118,6 +118,33 @@ import Testing
         #expect(try store.alertRecords().map(\.state) == [.resolved], "nothing of the failed write is kept")
     }
 
+    /// Records are written in the `alert` table's key order (ids as text): fingerprints by their value, which is
+    /// the same order, and any other id by its text.
+    @Test func recordsAreOrderedByIdAsText() {
+        func record(_ id: String) -> AlertTracker.Record {
+            AlertTracker.Record(id: id, rule: "r", plan: "p", key: girls, state: .firing, severity: .info,
+                messageDigest: 0, since: "t0")
+        }
+        var generator = SystemRandomNumberGenerator()
+        let values = (0..<2_000).map { i -> UInt64 in
+            // Small and large values alike: leading zeros are where text and number orders could part.
+            i % 3 == 0 ? UInt64.random(in: 0...0xFFFF, using: &generator) : generator.next()
+        } + [0, .max, 0x0f, 0xf0]
+        let fingerprints = values.map { v in
+            let digits = String(v, radix: 16)
+            return record(String(repeating: "0", count: 16 - digits.count) + digits)
+        }
+        func textOrder(_ records: [AlertTracker.Record]) -> [String] {
+            records.map(\.id).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        }
+        #expect(Store.idOrder(fingerprints).map { fingerprints[$0].id } == textOrder(fingerprints))
+        for odd in ["a2", "A100000000000000", "1000000000000000f", "g000000000000000", "注000000000000000"] {
+            let mixed = fingerprints.prefix(50) + [record(odd)]
+            let records = Array(mixed)
+            #expect(Store.idOrder(records).map { records[$0].id } == textOrder(records), "with \(odd)")
+        }
+    }
+
     @Test func countsFollowNewRowsAndRevisionsWithoutCounting() throws {
         let store = try Store(path: try tempDir() + "/warnd.sqlite")
         #expect(try store.counts() == (observations: 0, submissions: 0))

@@ -314,7 +314,7 @@ final class Store: Sendable {
                 UPDATE alert SET rule = ?, plan = ?, state = ?, severity = ?, since = ? WHERE id = ?
                 """)
             // Their positions sorted, not a sorted copy of them (≈ 520 000 records on a first start after an import).
-            let order = changed.indices.sorted { changed[$0].id.utf8.lexicographicallyPrecedes(changed[$1].id.utf8) }
+            let order = Self.idOrder(changed)
             for r in order.lazy.map({ changed[$0] }) {
                 if let message = r.message {
                     try upsert.execute(arguments: [r.id, r.rule, r.plan, Self.encode(r.key).key, r.state.rawValue,
@@ -334,6 +334,35 @@ final class Store: Sendable {
             }
             return db.lastInsertedRowID
         }
+    }
+
+    /// The positions of `records` in the order of their ids as text (the `alert` table's key order).
+    ///
+    /// Alert ids are 16 lower-case hex digits of a 64-bit fingerprint, whose order as text is their order as numbers:
+    /// compared as numbers, sorting a first start's 518 674 records takes a few milliseconds where comparing their
+    /// texts took ≈ 1 s. Any other id (none is made by warnd) sorts them all by text.
+    static func idOrder(_ records: [AlertTracker.Record]) -> [Int] {
+        func byText() -> [Int] { records.indices.sorted { records[$0].id.utf8.lexicographicallyPrecedes(records[$1].id.utf8) } }
+        var numbers: [UInt64] = []
+        numbers.reserveCapacity(records.count)
+        for r in records {
+            var n: UInt64 = 0
+            var digits = 0
+            for b in r.id.utf8 {
+                let d: UInt8
+                switch b {
+                case UInt8(ascii: "0")...UInt8(ascii: "9"): d = b - UInt8(ascii: "0")
+                case UInt8(ascii: "a")...UInt8(ascii: "f"): d = b - UInt8(ascii: "a") + 10
+                default: d = 16
+                }
+                guard d < 16, digits < 16 else { return byText() }
+                n = n << 4 | UInt64(d)
+                digits += 1
+            }
+            guard digits == 16 else { return byText() }
+            numbers.append(n)
+        }
+        return records.indices.sorted { numbers[$0] < numbers[$1] }
     }
 
     /// The stored messages of these alerts, by id (what a resolution announces: the tracker keeps none).
