@@ -334,47 +334,27 @@ public struct Evaluator: Sendable {
         let contexts = results.map(\.context)
         for u in results.indices { results[u].alerts = AlertBuffer() }
         let allRuns = runs
-        // Each unit's buffer is freed as soon as its last run is moved, not after the whole join: the buffers and
-        // the joined alerts were otherwise held side by side (≈ 75 MB each at national scale, the top of a
-        // restart's and a reload's memory). So that one chunk frees what it moved, chunks end only where no unit's
-        // runs go on (the units of a rank interleave only within it), as near equal as that allows.
-        var lastRun = [Int](repeating: -1, count: buffers.count)
-        for (r, run) in allRuns.enumerated() { lastRun[Int(run.unit)] = r }
-        let chunks = allRuns.count < 64 ? 1 : 16
-        var bounds = [0]
-        var reach = -1
-        for (r, run) in allRuns.enumerated() where bounds.count < chunks && r + 1 < allRuns.count {
-            reach = max(reach, lastRun[Int(run.unit)])
-            if reach == r, (r + 1) * chunks >= allRuns.count * bounds.count { bounds.append(r + 1) }
-        }
-        bounds.append(allRuns.count)
-        let chunkBounds = bounds
-        let last = lastRun
         return [Alert](unsafeUninitializedCapacity: total) { out, count in
             nonisolated(unsafe) let destination = out
+            let chunks = allRuns.count < 64 ? 1 : 16
             let work = { @Sendable (c: Int) in
-                for r in chunkBounds[c]..<chunkBounds[c + 1] {
-                    let run = allRuns[r]
-                    let u = Int(run.unit)
-                    let from = buffers[u].base! + Int(run.from)
-                    let to = destination.baseAddress! + run.to
+                for r in allRuns[(allRuns.count * c / chunks)..<(allRuns.count * (c + 1) / chunks)] {
+                    let u = Int(r.unit)
+                    let from = buffers[u].base! + Int(r.from)
+                    let to = destination.baseAddress! + r.to
                     // A unit with alerts has its context.
                     let context = contexts[u]!
-                    for i in 0..<Int(run.count) {
+                    for i in 0..<Int(r.count) {
                         let a = (from + i).move()
                         (to + i).initialize(to: Alert(fingerprint: a.fingerprint, outcome: a.outcome, context: context,
                             messageDigest: a.messageDigest))
                     }
-                    if last[u] == r { buffers[u].base!.deallocate() }
                 }
             }
-            if chunkBounds.count == 2 {
-                work(0)
-            } else {
-                DispatchQueue.concurrentPerform(iterations: chunkBounds.count - 1, execute: work)
-            }
-            // A buffer is allocated only for a unit with alerts, and each of those has runs; freed here otherwise.
-            for (u, b) in buffers.enumerated() where last[u] < 0 { b.base?.deallocate() }
+            if chunks == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: chunks, execute: work) }
+            // Freed once all are moved. (Freeing each unit's buffer as soon as its last run was moved was tried in
+            // the fifth round: the peak did not move, the memory staying in the allocator's arenas.)
+            for b in buffers { b.base?.deallocate() }
             count = total
         }
     }
