@@ -145,6 +145,35 @@ import Testing
         }
     }
 
+    /// Events are made a batch ahead on another thread (a first start records ≈ 520 000): over several batches, and
+    /// a count that ends inside one, each is stored once, in the order asked, with its own payload.
+    @Test(arguments: [1, EventBatches.batchSize, 2 * EventBatches.batchSize + 17])
+    func eventsMadeABatchAheadAreStoredInOrder(count: Int) throws {
+        let store = try Store(path: try tempDir() + "/warnd.sqlite")
+        let records = (0..<count).map { i in
+            AlertTracker.Record(id: String(format: "%016x", i), rule: "r", plan: "p", key: girls, state: .firing,
+                severity: .warning, message: "消息 \(i)", since: "t0")
+        }
+        let made = Counter()
+        let last = try store.record(records, eventCount: count) { i in
+            made.add()
+            return Store.NewEvent(at: "t0", alertID: records[i].id, change: "firing", rule: "r", severity: "warning",
+                payload: #"{"n":\#(i)}"#)
+        }
+        let events = try store.events(after: 0)
+        #expect(events.count == count && made.value == count, "each made and stored once")
+        #expect(events.map(\.alertID) == records.map(\.id), "in the order asked")
+        #expect(events.enumerated().allSatisfy { $0.element.payload == #"{"n":\#($0.offset)}"# })
+        #expect(last == events.last?.seq)
+    }
+
+    final class Counter: @unchecked Sendable {
+        private let lock = NSLock()
+        private var n = 0
+        func add() { lock.withLock { n += 1 } }
+        var value: Int { lock.withLock { n } }
+    }
+
     @Test func countsFollowNewRowsAndRevisionsWithoutCounting() throws {
         let store = try Store(path: try tempDir() + "/warnd.sqlite")
         #expect(try store.counts() == (observations: 0, submissions: 0))

@@ -293,11 +293,14 @@ final class Store: Sendable {
     /// Persists changed alert records and appends `eventCount` events, in one transaction; returns the sequence
     /// number of the last event appended (`nil` when none).
     ///
-    /// Events are asked for one at a time (`event(i)`, in order) and not kept: after a bulk import the first
-    /// evaluation appends ≈ 520 000 events with their JSON payloads, which held at once were gigabytes (issue 4).
+    /// Events are asked for a batch at a time (`event(i)`, in order, on another thread one batch ahead of the inserts:
+    /// ``EventBatches``) and not kept: after a bulk import the first evaluation appends ≈ 520 000 events with their
+    /// JSON payloads, which held at once were gigabytes (issue 4).
     /// Their lines for `events.jsonl` are read back with ``events(after:limit:)``. Both statements are prepared
     /// once per transaction.
-    func record(_ changed: [AlertTracker.Record], eventCount: Int, event: (Int) -> NewEvent) throws -> Int64? {
+    func record(
+        _ changed: [AlertTracker.Record], eventCount: Int, event: @escaping @Sendable (Int) -> NewEvent
+    ) throws -> Int64? {
         try pool.write { db in
             let upsert = try db.cachedStatement(sql: """
                 INSERT INTO alert (id, rule, plan, series_key, state, severity, message, since)
@@ -328,9 +331,11 @@ final class Store: Sendable {
             let insert = try db.cachedStatement(sql: """
                 INSERT INTO alert_event (at, alert_id, change, rule, severity, payload) VALUES (?, ?, ?, ?, ?, ?)
                 """)
-            for i in 0..<eventCount {
-                let e = event(i)
-                try insert.execute(arguments: [e.at, e.alertID, e.change, e.rule, e.severity, e.payload])
+            let batches = EventBatches(count: eventCount, make: event)
+            for b in 0..<batches.batchCount {
+                for e in batches.batch(b) {
+                    try insert.execute(arguments: [e.at, e.alertID, e.change, e.rule, e.severity, e.payload])
+                }
             }
             return db.lastInsertedRowID
         }
