@@ -167,6 +167,62 @@ import Testing
         #expect(last == events.last?.seq)
     }
 
+    /// Records and events of ≈ 6 MB in one transaction: more than SQLite's 1 000-page threshold, past which a commit
+    /// checkpoints the log itself unless told not to.
+    private func recordALot(_ store: Store) throws {
+        let records = (0..<3_000).map { i in
+            AlertTracker.Record(id: String(format: "%016x", i), rule: "r", plan: "p", key: girls, state: .firing,
+                severity: .warning, message: "消息 \(i)", since: "t0")
+        }
+        let payload = String(repeating: "x", count: 2_000)
+        _ = try store.record(records, eventCount: records.count) { i in
+            Store.NewEvent(at: "t0", alertID: records[i].id, change: "firing", rule: "r", severity: "warning",
+                payload: #"{"p":"\#(payload)"}"#)
+        }
+    }
+
+    private func fileSize(_ path: String) -> Int {
+        ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int) ?? -1
+    }
+
+    /// The daemon's store leaves a commit's pages in the log (the commit returns once they are synced there) and
+    /// copies them into the database file from the checkpointer's own connection.
+    @Test func aCommitLeavesItsPagesInTheLogForTheCheckpointer() throws {
+        let path = try tempDir() + "/warnd.sqlite"
+        let store = try Store(path: path, checkpointInterval: .seconds(3_600))
+        try store.checkpointer!.checkpointNow()
+        let before = fileSize(path)
+        try recordALot(store)
+        #expect(fileSize(path) == before, "not copied by the commit")
+        #expect(fileSize(path + "-wal") > 4 << 20)
+        let (frames, copied) = try #require(try store.checkpointer?.checkpointNow())
+        #expect(frames > 1_000 && copied == frames)
+        #expect(fileSize(path) > before + (4 << 20), "copied by the checkpointer")
+        #expect(try store.alertRecords().count == 3_000)
+    }
+
+    /// Left to itself, the checkpointer copies the log within its interval; other stores (the import) still let
+    /// SQLite checkpoint at the commit.
+    @Test func theCheckpointerCopiesTheLogOnItsOwnAndOtherStoresAtTheCommit() async throws {
+        let path = try tempDir() + "/warnd.sqlite"
+        let store = try Store(path: path, checkpointInterval: .milliseconds(50))
+        let before = fileSize(path)
+        try recordALot(store)
+        var waited = 0
+        while fileSize(path) <= before + (4 << 20), waited < 600 {
+            try await Task.sleep(for: .milliseconds(100))
+            waited += 1
+        }
+        #expect(fileSize(path) > before + (4 << 20), "copied without being asked")
+
+        let plainPath = try tempDir() + "/warnd.sqlite"
+        let plain = try Store(path: plainPath)
+        #expect(plain.checkpointer == nil)
+        let plainBefore = fileSize(plainPath)
+        try recordALot(plain)
+        #expect(fileSize(plainPath) > plainBefore + (4 << 20), "SQLite's own checkpoint, at the commit")
+    }
+
     final class Counter: @unchecked Sendable {
         private let lock = NSLock()
         private var n = 0

@@ -79,7 +79,9 @@ actor WarnDaemon: SubmissionHandler {
             if let m = ProcessMemory.current() { memory.append((name, m.rss)) }
             t = n
         }
-        store = try Store(path: config.database)
+        // The log is copied into the database every second on a thread of its own, not by the commit that crosses
+        // SQLite's threshold (``WALCheckpointer``).
+        store = try Store(path: config.database, checkpointInterval: .seconds(1))
         // The alert state is read, and its tracker built, on the other core while the observations load (WAL
         // readers do not block each other): at national scale each takes seconds, and start-up waits for both
         // before READY=1.

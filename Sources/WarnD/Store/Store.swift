@@ -10,13 +10,18 @@ final class Store: Sendable {
     let pool: DatabasePool
     let path: String
     private let lock: StoreLock
+    /// Copies the log into the database off the committing thread, when the store was opened with an interval.
+    let checkpointer: WALCheckpointer?
 
     /// Opens (creating or migrating) the store. `exclusive` is for `warnd import`: it fails at once when any other
     /// process has the store open, and keeps everyone else out while it runs (see ``StoreLock``).
     ///
     /// `readOnly` is for `warnd eval --state-dir`: it never writes (no migration; a store of an older schema, or no
     /// store, is an error), so it can read a running daemon's store beside it.
-    init(path: String, exclusive: Bool = false, readOnly: Bool = false) throws {
+    ///
+    /// `checkpointInterval` is for the daemon: the log is copied into the database every interval by a
+    /// ``WALCheckpointer`` instead of by whichever commit crosses SQLite's threshold.
+    init(path: String, exclusive: Bool = false, readOnly: Bool = false, checkpointInterval: Duration? = nil) throws {
         self.path = path
         if readOnly, !FileManager.default.fileExists(atPath: path) { throw StoreError.missing(path: path) }
         lock = try StoreLock(databasePath: path, exclusive: exclusive)
@@ -25,6 +30,7 @@ final class Store: Sendable {
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
             try db.execute(sql: "PRAGMA foreign_keys = ON")
+            if checkpointInterval != nil { try db.execute(sql: "PRAGMA wal_autocheckpoint = 0") }
             // Big files rewrite many pages in one transaction; a larger page cache keeps them out of the WAL
             // until commit (the default 2 MB spills mid-transaction). 16 MiB, not more: each connection keeps its
             // cache for good, and at 64 MiB the daemon's RSS doubled over a 30-minute soak as the cache filled.
@@ -39,6 +45,7 @@ final class Store: Sendable {
         } else {
             try Self.migrator.migrate(pool)
         }
+        checkpointer = try checkpointInterval.map { try WALCheckpointer(path: path, interval: $0) }
     }
 
     static var migrator: DatabaseMigrator { StoreSchema.migrator }
