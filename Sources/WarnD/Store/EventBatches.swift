@@ -6,17 +6,13 @@ import Dispatch
 /// Why: after a bulk import the first start records ≈ 520 000 events, each with a JSON payload of ≈ 1 KB, and by
 /// `perf` making the payloads was ≈ 3 s of the recording's CPU, on the one thread that also steps SQLite. Two
 /// batches at most exist at a time (≈ 2 MB of payloads), so memory does not grow with the number of events.
-final class EventBatches: @unchecked Sendable {
+final class EventBatches {
     static let batchSize = 2_048
 
     private let count: Int
     private let make: @Sendable (Int) -> Store.NewEvent
-    /// The batch being made ahead, and where it lands (written by one task, read after its group is done).
-    private var next: (index: Int, group: DispatchGroup, slot: Slot)?
-
-    private final class Slot: @unchecked Sendable {
-        var events: [Store.NewEvent] = []
-    }
+    /// The batch being made ahead, and where it lands (read once its group is done).
+    private var next: (index: Int, group: DispatchGroup, made: PendingRead<[Store.NewEvent], Never>)?
 
     init(count: Int, make: @escaping @Sendable (Int) -> Store.NewEvent) {
         self.count = count
@@ -30,17 +26,17 @@ final class EventBatches: @unchecked Sendable {
         let events: [Store.NewEvent]
         if let n = next, n.index == b {
             n.group.wait()
-            events = n.slot.events
+            events = n.made.take()
         } else {
             events = Self.make(b, count: count, make)
         }
         next = nil
         if b + 1 < batchCount {
             let group = DispatchGroup()
-            let slot = Slot()
+            let made = PendingRead<[Store.NewEvent], Never>()
             let (count, make) = (self.count, self.make)
-            DispatchQueue.global().async(group: group) { slot.events = Self.make(b + 1, count: count, make) }
-            next = (b + 1, group, slot)
+            DispatchQueue.global().async(group: group) { made.set(.success(Self.make(b + 1, count: count, make))) }
+            next = (b + 1, group, made)
         }
         return events
     }
