@@ -230,13 +230,13 @@ actor WarnDaemon: SubmissionHandler {
         let result = Evaluator(ruleSet: ruleSet).evaluate(dataset, at: time, only: keys,
             keeping: keys == nil ? .alerts : .outcomes)
         // The evaluation's working memory (each unit's alerts before they were joined, ≈ 70 MB at national scale)
-        // is free but resident in the threads' heaps, where the grouping on another thread cannot reuse it: handed
-        // back, it no longer adds to the peak.
+        // is free but resident in the threads' heaps, where what is allocated next on other threads cannot reuse
+        // it: handed back, it no longer adds to the peak.
         if keys == nil { ProcessMemory.releaseFreeMemory() }
         phase("evaluator")
         let now = Self.timestamp()
-        // A full evaluation's alerts are grouped by region on another core while the tracker compares and records
-        // them: the two are independent, and at national scale each takes ≈ 0.6 s of a restart.
+        // Each region's alerts of a full evaluation are found on another core (their positions) while the tracker
+        // compares and records them: the two are independent.
         let grouping = PendingRead<[String: [Int32]], Never>()
         let grouped = DispatchGroup()
         if keys == nil {
