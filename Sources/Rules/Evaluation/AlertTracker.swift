@@ -162,8 +162,10 @@ public struct AlertTracker: Sendable {
             {
                 continue
             }
+            // The digest the evaluation made, not made again from the message rendered here to be stored.
             var record = Record(id: alert.id, rule: alert.rule.id, plan: alert.plan.id, key: alert.key, state: newState,
-                severity: alert.severity, message: alert.message, since: now)
+                severity: alert.severity, messageDigest: alert.messageDigest, since: now)
+            record.message = alert.message
             if let old, old.state == newState {
                 // Something but the state changed (the message, most often): stored, not announced.
                 record.since = old.since
