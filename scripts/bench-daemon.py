@@ -280,10 +280,15 @@ def main():
         filled = True
         out["fill_method"] = "cached copy"
     elif has_import:
+        # The import also makes the first evaluation and records the alert state (as of the daemon's day).
         r = subprocess.run([warnd, "import", "--rules", a.rules, "--state-dir", state] +
-                           [os.path.join(a.data, x) for x in files], stdout=subprocess.DEVNULL,
+                           (["--now", a.now] if a.now else []) +
+                           [os.path.join(a.data, x) for x in files], stdout=subprocess.PIPE,
                            stderr=subprocess.PIPE)
         filled = r.returncode == 0
+        evaluated = [l for l in r.stdout.decode("utf-8", "replace").splitlines() if l.startswith("evaluated:")]
+        if evaluated:
+            out["fill_evaluation"] = evaluated[-1]
         out["fill_method"] = "warnd import" if filled else "inbox (warnd import failed: %s)" % \
             r.stderr.decode("utf-8", "replace").strip().splitlines()[-1:]
     if not filled:
@@ -351,12 +356,13 @@ def main():
     out["first_active_after_ready_s"] = round(ta - d.ready, 3) if ta else None
     out["active_json_mb"] = round(os.path.getsize(os.path.join(alerts_dir, "active.json")) / 1e6, 1)
     out["startup_hwm_mib"] = round(d.vmhwm_kib() / 1024)
-    # A daemon that announces the first evaluation's transitions after READY=1 logs when they are all sent; the
-    # submissions are measured after that (the first one would otherwise send the rest of the backlog first).
+    # A daemon that logs the stored transitions (the import's, the first evaluation's) after READY=1 says when they
+    # are all sent; the submissions are measured after that (the first one would otherwise send the rest first).
     if rss and out.get("alerts"):
-        while d.find(r"startup transitions announced") is None and time.monotonic() < end:
+        done_re = r"startup transitions announced|stored transitions logged"
+        while d.find(done_re) is None and time.monotonic() < end:
             time.sleep(0.05)
-        ann = d.find(r"startup transitions announced")
+        ann = d.find(done_re)
         out["backlog_announced_after_ready_s"] = round(ann[0] - d.ready, 3) if ann else None
     partial()
 

@@ -54,7 +54,7 @@ for n in $SCALES; do
         rm -rf "$state"
         mkdir -p "$state"
         files=("$SRC/$layout/data"/*)
-        run "$BIN" import --state-dir "$state" --rules "$SRC/files/rules" "${files[@]}"
+        run "$BIN" import --no-evaluate --state-dir "$state" --rules "$SRC/files/rules" "${files[@]}"
         total=$(grep '^total:' "$DIR/last.out")
         nrows=$(sed -n 's/.*(\([0-9]*\) rows).*/\1/p' <<<"$total")
         secs=$(sed -n 's/.*; \([0-9.]*\) s, .*/\1/p' <<<"$total")

@@ -74,6 +74,23 @@ import Testing
         #expect(AlertJSONWriter.object(a, indent: nil) == [UInt8](AlertJSON.encode(AlertJSON.object(a), pretty: false)))
         let resolved = ["id": "1", "message": "a\"b\n/", "region": "区"]
         #expect(AlertJSONWriter.compact(resolved) == [UInt8](AlertJSON.encode(resolved, pretty: false)))
+        // The resolved event's payload: its dimensions as an object, in JSONEncoder's key order among the strings.
+        enum Value: Encodable {
+            case string(String), object([String: String])
+            func encode(to encoder: any Encoder) throws {
+                var c = encoder.singleValueContainer()
+                switch self {
+                case .string(let s): try c.encode(s)
+                case .object(let o): try c.encode(o)
+                }
+            }
+        }
+        let dims = ["Z": "1", "a10": "x", "区": "c", "B": "\""]
+        for fields in [resolved, ["a": "1", "dimension": "2", "dimensionsX": "3", "e": "4"], [:]] {
+            var mixed = fields.mapValues(Value.string)
+            mixed["dimensions"] = .object(dims)
+            #expect(AlertJSONWriter.compact(fields, dimensions: dims) == [UInt8](AlertJSON.encode(mixed, pretty: false)))
+        }
     }
 
     @Test func regionFileNamesCannotEscapeOrHideOrCollide() {

@@ -292,21 +292,24 @@ struct DaemonFixture {
             format: parsed.format.rawValue, encoding: parsed.encoding)
     }
 
-    @Test func firstStartRecordsItsTransitionsBeforeReadyAndAnnouncesThemAfterOnce() async throws {
+    @Test func firstStartRecordsItsTransitionsBeforeReadyAndLogsThemAfterOnce() async throws {
         let f = try DaemonFixture()
         try Self.imported(f, Self.breachCSV)
         let d = try f.daemon()
         try await d.start(announceLater: true)
-        #expect(f.events.map { $0["change"] as? String } == ["firing"], "stored and in events.jsonl before READY=1")
+        #expect(try d.store.lastEventSeq() == 1, "stored before READY=1")
+        #expect(f.events.isEmpty, "appended to events.jsonl after READY=1")
         #expect(f.log.with(MessageID.alertFiring).isEmpty, "sent to the journal after READY=1")
-        await d.announceBacklog()
-        #expect(f.log.with(MessageID.alertFiring).count == 1)
-        await d.announceBacklog()
+        await d.catchUpLogs()
+        #expect(f.events.map { $0["change"] as? String } == ["firing"])
+        #expect(f.log.with(MessageID.alertFiring).map { $0.metadata["event_seq"] } == ["1"])
+        await d.catchUpLogs()
         await d.shutdown()
+        #expect(f.events.count == 1, "never twice")
         #expect(f.log.with(MessageID.alertFiring).count == 1, "never twice")
     }
 
-    @Test func aSubmissionBeforeTheBacklogIsSentAnnouncesAfterIt() async throws {
+    @Test func aSubmissionBeforeTheCatchUpLogsAfterIt() async throws {
         let f = try DaemonFixture()
         try Self.imported(f, Self.breachCSV)
         let d = try f.daemon()
@@ -316,17 +319,115 @@ struct DaemonFixture {
             .filter { $0 == "\(MessageID.alertFiring)" || $0 == "\(MessageID.alertResolved)" }
         #expect(order == ["\(MessageID.alertFiring)", "\(MessageID.alertResolved)"], "the journal's order is the events' order")
         #expect(f.events.map { $0["change"] as? String } == ["firing", "resolved"])
+        await d.catchUpLogs()
         await d.shutdown()
         #expect(f.log.with(MessageID.alertFiring).count == 1)
+        #expect(f.events.count == 2)
     }
 
-    @Test func shutdownSendsWhatIsLeftOfTheBacklog() async throws {
+    @Test func shutdownLogsWhatIsLeftOfTheCatchUp() async throws {
         let f = try DaemonFixture()
         try Self.imported(f, Self.breachCSV)
         let d = try f.daemon()
         try await d.start(announceLater: true)
         await d.shutdown()
         #expect(f.log.with(MessageID.alertFiring).count == 1)
+        #expect(f.events.count == 1)
+        let again = try f.daemon()
+        try await again.start(announceLater: true)
+        await again.catchUpLogs()
+        await again.shutdown()
+        #expect(f.log.with(MessageID.alertFiring).count == 1, "the journal mark was stored at shutdown")
+    }
+
+    @Test func whatAnImportRecordedIsLoggedByTheNextStartWhichEvaluatesNothingNew() async throws {
+        let f = try DaemonFixture()
+        let csv = f.dir.url.appendingPathComponent("history.csv").path
+        try Self.breachCSV.write(toFile: csv, atomically: true, encoding: .utf8)
+        let out = try WarnDBinary.run(["import", "--state-dir", f.config.stateDirectory, "--rules", f.rulesDir.path,
+            "--now", "2025-03-01", csv])
+        #expect(out.status == 0, "\(out.stderr)")
+        #expect(out.stdout.contains("1 alerts (1 firing); 1 transitions recorded"), "\(out.stdout)")
+        #expect(FileManager.default.fileExists(atPath: f.config.stateDirectory + "/" + DatasetSnapshot.fileName))
+        let d = try f.daemon()
+        try await d.start(announceLater: true)
+        #expect(await d.startupTimings.map(\.0).contains("snapshot_load"), "the dataset from the import's snapshot")
+        #expect(try d.store.lastEventSeq() == 1, "the first evaluation found the import's alert state current")
+        #expect(f.log.with(MessageID.alertFiring).isEmpty && f.events.isEmpty)
+        await d.catchUpLogs()
+        let firing = try #require(f.log.with(MessageID.alertFiring).first)
+        #expect(firing.message == "艾滋病母婴传播率（测试县）2024年为2.6%，未达到≤2%的目标")
+        #expect(firing.metadata["event_seq"] == "1" && firing.metadata["department"] == "县卫生健康局")
+        #expect(f.events.map { $0["change"] as? String } == ["firing"])
+        await d.shutdown()
+    }
+
+    @Test func importWithoutEvaluationLeavesTheFirstEvaluationToTheDaemon() async throws {
+        let f = try DaemonFixture()
+        let csv = f.dir.url.appendingPathComponent("history.csv").path
+        try Self.breachCSV.write(toFile: csv, atomically: true, encoding: .utf8)
+        let out = try WarnDBinary.run(["import", "--state-dir", f.config.stateDirectory, "--rules", f.rulesDir.path,
+            "--no-evaluate", csv])
+        #expect(out.status == 0 && !out.stdout.contains("evaluated:"), "\(out.stdout)\(out.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: f.config.stateDirectory + "/" + DatasetSnapshot.fileName))
+        let d = try f.daemon()
+        #expect(try d.store.lastEventSeq() == 0 && d.store.alertRecords().isEmpty)
+        try await d.start(announceLater: true)
+        #expect(try d.store.lastEventSeq() == 1, "recorded by the first start")
+        await d.catchUpLogs()
+        #expect(f.log.with(MessageID.alertFiring).count == 1 && f.events.count == 1)
+        await d.shutdown()
+    }
+
+    @Test func aStartAfterACrashSendsAgainOnlyWhatTheLastEvaluationAnnounced() async throws {
+        let f = try DaemonFixture()
+        let d = try f.daemon()
+        try await d.start()
+        _ = await d.handle(DaemonFixture.submission("hiv.csv", Self.breachCSV))
+        _ = await d.handle(DaemonFixture.submission("revision.csv", Self.revisionCSV))
+        #expect(f.log.entries.compactMap { $0.metadata["event_seq"] } == ["1", "2"])
+        // No shutdown: the journal mark was last stored with the second recording, when event 1 had been sent.
+        let again = try f.daemon()
+        try await again.start(announceLater: true)
+        await again.catchUpLogs()
+        #expect(f.log.entries.compactMap { $0.metadata["event_seq"] } == ["1", "2", "2"], "at least once, event 2 twice")
+        #expect(f.events.map { $0["seq"] as? Int } == [1, 2], "events.jsonl exactly once")
+        await again.shutdown()
+        await d.shutdown()
+    }
+
+    /// A forecast that misses its target, for an alert with a forecast.
+    static let offTrackCSV = """
+        indicator,region,period,value
+        maternal_mortality_ratio,测试县,2019,18
+        maternal_mortality_ratio,测试县,2020,18.5
+        maternal_mortality_ratio,测试县,2021,19
+        maternal_mortality_ratio,测试县,2022,19.2
+        maternal_mortality_ratio,测试县,2023,19.6
+        maternal_mortality_ratio,测试县,2024,20.1
+
+        """
+
+    @Test func aTransitionSentFromTheStoreIsTheEntrySentWhenItHappened() async throws {
+        let f = try DaemonFixture()
+        let d = try f.daemon()
+        try await d.start()
+        _ = await d.handle(DaemonFixture.submission("hiv.csv", Self.breachCSV))
+        _ = await d.handle(DaemonFixture.submission("mmr.csv", Self.offTrackCSV))
+        _ = await d.handle(DaemonFixture.submission("revision.csv", Self.revisionCSV))
+        let live = f.log.entries.filter { $0.metadata["event_seq"] != nil }
+        #expect(live.map { $0.metadata["state"] } == ["firing", "firing", "resolved"])
+        #expect(live[1].metadata["forecast"] != nil && live[1].metadata["p_meet"] != nil && live[1].metadata["status"] != nil,
+            "\(live[1].metadata)")
+        #expect(live[0].metadata["target"] == "<=2 every year" && live[0].metadata["value"] == "2.6")
+        let ruleSet = await d.ruleSet
+        let stored = try d.store.events(after: 0).map { try AlertAnnouncement($0, ruleSet: ruleSet) }
+        #expect(stored.count == live.count)
+        for (s, l) in zip(stored, live) {
+            #expect(s.fields == l.metadata)
+            #expect(s.message == l.message && s.level == l.level)
+        }
+        await d.shutdown()
     }
 
     @Test func reportAfterARestartListsTheResolvedEventsFromBeforeIt() async throws {

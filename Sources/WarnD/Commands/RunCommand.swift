@@ -93,9 +93,9 @@ struct RunCommand: AsyncParsableCommand {
         logger.info("startup took \(phases.map { "\($0.0) \(Self.milliseconds($0.1)) ms" }.joined(separator: ", "))")
         let memory = await daemon.startupMemory
         logger.info("startup rss MiB: \(memory.map { "\($0.0) \($0.1)" }.joined(separator: ", "))")
-        // The first evaluation's transitions reach the journal now, after READY=1, in order (see start(announceLater:)).
-        // Shutdown sends whatever is still left.
-        Task { await daemon.announceBacklog() }
+        // The stored transitions not yet logged reach `events.jsonl` and the journal now, after READY=1, in order (see
+        // start(announceLater:)). Shutdown logs whatever is still left.
+        Task { await daemon.catchUpLogs() }
         try await group.run()
         notifier.stopping()
         await daemon.shutdown()

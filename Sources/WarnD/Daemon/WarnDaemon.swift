@@ -37,10 +37,12 @@ actor WarnDaemon: SubmissionHandler {
     private var lastEventSeq: Int64 = 0
     /// The sequence number of the last event in `events.jsonl`: the file is caught up from the store after it.
     private var eventLogSeq: Int64 = 0
-    /// Transitions of the first evaluation not yet sent to the journal (``start(announceLater:)``), oldest first;
-    /// `backlogNext` is the next to send. Anything announced later sends these first, so order is kept.
-    private var backlog: [AlertTracker.Transition] = []
-    private var backlogNext = 0
+    /// The sequence number of the last event sent to the journal: the events after it are sent from the store
+    /// before anything newer (``catchUpLogs()``), so the journal's order is the events' order.
+    private var journalSeq: Int64 = 0
+    /// `journalSeq` as last stored (``Store/journalMarkKey``): saved with the next recording, after a catch-up and
+    /// at shutdown, so a start after a crash sends again at most what the last evaluation announced.
+    private var journalMarkSaved: Int64 = 0
     /// `active.json` and `report.md` (coalesced, off the submission path) and the region files.
     nonisolated let files: AlertFileWriter
     /// How long startup took, by phase (logged with READY).
@@ -127,17 +129,29 @@ actor WarnDaemon: SubmissionHandler {
         startupMemory = memory
     }
 
-    /// Catches the event log up and evaluates everything: what must be true before READY=1. The alert files are
-    /// handed to the background writer, which writes them right after.
+    /// Evaluates everything, recording what changed in the store: what must be true before READY=1. The alert
+    /// files are handed to the background writer, which writes them right after.
     ///
-    /// `announceLater`: the first evaluation's transitions are recorded (store, `events.jsonl`) before this returns,
-    /// but sent to the journal by ``announceBacklog()`` after READY=1 (`docs/operations.md`, "Start-up"): after a
-    /// bulk import they are every alert, ≈ 520 000 entries and ≈ 10 s at national scale. Whatever is announced
-    /// before the backlog is through sends the rest of it first, so the journal's order is the order of events.
+    /// `announceLater`: the events stored but not yet in `events.jsonl` or the journal — those `warnd import`
+    /// recorded (after a bulk import at national scale, ≈ 520 000), those of a daemon that stopped before logging
+    /// them, and the first evaluation's — are logged by ``catchUpLogs()`` after READY=1 (`docs/operations.md`,
+    /// "Start-up"): ≈ 0.5 GB of `events.jsonl` and ≈ 10 s of journal entries at national scale. Whatever is logged
+    /// before the catch-up is through logs the rest first, so both keep the order of the events. Without it (tests),
+    /// they are logged before this returns.
     func start(announceLater: Bool = false) throws {
         let clock = ContinuousClock()
         var t = clock.now
-        try catchUpEventLog()
+        eventLogSeq = try eventLog.repair()
+        lastEventSeq = try store.lastEventSeq()
+        if let mark = try store.meta(Store.journalMarkKey).flatMap({ Int64($0) }) {
+            journalSeq = mark
+        } else {
+            // A store without the mark was last run by a daemon that sent each transition as it recorded it.
+            journalSeq = lastEventSeq
+            try store.setMeta(Store.journalMarkKey, "\(journalSeq)")
+        }
+        journalMarkSaved = journalSeq
+        if !announceLater { try catchUpLogsNow() }
         let watermark = Int64(try store.meta("report_watermark") ?? "0") ?? 0
         let upTo = lastEventSeq
         startupTimings.append(("event_log_catch_up", clock.now - t))
@@ -243,24 +257,15 @@ actor WarnDaemon: SubmissionHandler {
             let alerts = result.alerts
             DispatchQueue.global().async(group: grouped) { grouping.set(.success(CurrentAlerts.positions(alerts))) }
         }
-        // Found without touching the tracker, committed once stored: a failed store write changes nothing.
-        var (transitions, changed) = tracker.changes(result, complete: keys == nil, now: now)
+        let recorded: AlertRecording.Recorded
         do {
-            try addStoredMessages(to: &transitions)
-            // Each event's payload is made as it is stored and dropped (after a bulk import: ≈ 520 000 of them), on
-            // another thread a batch ahead of the inserts.
-            let announced = transitions
-            let last = try store.record(changed, eventCount: announced.count) { i in
-                let t = announced[i]
-                return Store.NewEvent(at: now, alertID: t.record.id, change: t.change.rawValue, rule: t.record.rule,
-                    severity: t.record.severity.rawValue, payload: Self.payload(t))
-            }
-            lastEventSeq = last ?? lastEventSeq
-            tracker.commit(changed)
-            // Stored and committed: not held through the rest of the evaluation (≈ 520 000 records on a first start).
-            changed = []
+            let mark = journalSeq != journalMarkSaved ? journalSeq : nil
+            recorded = try AlertRecording.record(result, complete: keys == nil, tracker: &tracker, store: store, now: now,
+                journalMark: mark)
+            if let mark { journalMarkSaved = mark }
+            lastEventSeq = recorded.lastSeq ?? lastEventSeq
             phase("tracker+record")
-            try appendEventLog()
+            if !announceLater { try appendEventLog() }
             phase("event_log")
         } catch {
             logger.error("could not record alert state: \(error); will retry at the next evaluation",
@@ -292,13 +297,20 @@ actor WarnDaemon: SubmissionHandler {
             }
         }
         phase("region_files")
-        if announceLater {
-            // Taken whole when there is nothing before it (the first start's, ≈ 520 000 transitions after an
-            // import): appending copied each into a second array, 130 MB at national scale.
-            if backlog.isEmpty { backlog = transitions } else { backlog += transitions }
-        } else {
-            announceBacklogNow()
-            for t in transitions { announce(t) }
+        let transitions = recorded.transitions
+        if !announceLater, let last = recorded.lastSeq {
+            // What is stored before these and not yet sent goes first (a catch-up still under way).
+            do {
+                while try catchUpLogs(upTo: last - Int64(transitions.count), batch: 10_000) > 0 {}
+                for (i, t) in transitions.enumerated() {
+                    AlertAnnouncement(t, seq: recorded.seq(of: i), ruleSet: ruleSet).send(to: logger)
+                }
+                journalSeq = last
+            } catch {
+                // These stay after the mark: the next evaluation's catch-up sends them.
+                logger.error("could not send the stored events to the journal: \(error); the next evaluation tries again",
+                    metadata: ["MESSAGE_ID": "\(MessageID.ingestFailed)", "reason": "\(error)"])
+            }
         }
         for t in transitions {
             if t.change == .resolved {
@@ -322,87 +334,59 @@ actor WarnDaemon: SubmissionHandler {
         return result
     }
 
-    /// Gives the resolutions their messages, as stored with their alerts: the tracker keeps none (a resolution
-    /// is announced with the message the alert last fired with).
-    private func addStoredMessages(to transitions: inout [AlertTracker.Transition]) throws {
-        let missing = transitions.indices.filter { transitions[$0].record.message == nil }
-        guard !missing.isEmpty else { return }
-        let messages = try store.messages(of: missing.map { transitions[$0].record.id })
-        for i in missing { transitions[i].record.message = messages[transitions[i].record.id] }
-    }
-
-    /// The event's alert object: the full alert JSON for `firing`, the remembered record for `resolved`.
-    private static func payload(_ t: AlertTracker.Transition) -> String {
-        if let a = t.alert { return String(decoding: AlertJSONWriter.object(a, indent: nil), as: UTF8.self) }
-        let r = t.record
-        let object: [String: String] = [
-            "id": r.id, "rule": r.rule, "plan": r.plan, "indicator": r.key.indicator, "region": r.key.region,
-            "severity": r.severity.rawValue, "message": r.message ?? "", "state": "resolved",
-        ]
-        return String(decoding: AlertJSONWriter.compact(object), as: UTF8.self)
-    }
-
-    /// Sends the first evaluation's transitions to the journal, a batch at a time, letting submissions, reloads and
-    /// the watchdog in between (each of which first sends what is left, in order). Logs once when done.
-    func announceBacklog() async {
-        let total = backlog.count - backlogNext
+    /// Sends the stored events not yet in `events.jsonl` or the journal (``start(announceLater:)``), 2 000 at a
+    /// time, letting submissions, reloads and the watchdog in between (each of which first logs what is left, in
+    /// order). Logs once when done.
+    func catchUpLogs() async {
         let started = ContinuousClock.now
-        while backlogNext < backlog.count {
-            sendBacklog(upTo: min(backlog.count, backlogNext + 2_000))
-            await Task.yield()
+        let (fromJournal, fromLog) = (journalSeq, eventLogSeq)
+        do {
+            while try catchUpLogs(upTo: lastEventSeq, batch: 2_000) > 0 { await Task.yield() }
+        } catch {
+            logger.error("could not log the stored events: \(error); the next evaluation tries again",
+                metadata: ["MESSAGE_ID": "\(MessageID.ingestFailed)", "reason": "\(error)"])
         }
-        logger.info("startup transitions announced: \(total) in \(RunCommand.milliseconds(ContinuousClock.now - started)) ms")
+        saveJournalMark()
+        guard journalSeq > fromJournal || eventLogSeq > fromLog else { return }
+        logger.info("stored transitions logged: \(journalSeq - fromJournal) sent to the journal, \(eventLogSeq - fromLog) appended to events.jsonl, in \(RunCommand.milliseconds(ContinuousClock.now - started)) ms")
     }
 
-    /// Sends what is left of the backlog now (before anything newer is announced).
-    private func announceBacklogNow() {
-        sendBacklog(upTo: backlog.count)
+    /// Logs every stored event not yet in `events.jsonl` or the journal, now.
+    private func catchUpLogsNow() throws {
+        while try catchUpLogs(upTo: lastEventSeq, batch: 10_000) > 0 {}
     }
 
-    /// Announces the backlog up to `end`, and lets it go once all of it is sent.
-    private func sendBacklog(upTo end: Int) {
-        for i in backlogNext..<end { announce(backlog[i]) }
-        backlogNext = end
-        if backlogNext == backlog.count {
-            backlog = []
-            backlogNext = 0
-        }
-    }
-
-    /// One journal entry per transition: Chinese MESSAGE, priority by severity (resolved: notice), WARND_* fields.
-    private func announce(_ t: AlertTracker.Transition) {
-        let r = t.record
-        var meta: Logger.Metadata = [
-            "MESSAGE_ID": "\(t.change == .firing ? MessageID.alertFiring : MessageID.alertResolved)",
-            "alert_id": "\(r.id)", "rule": "\(r.rule)", "severity": "\(r.severity.rawValue)",
-            "state": "\(t.change.rawValue)", "plan": "\(r.plan)", "indicator": "\(r.key.indicator)",
-            "region": "\(r.key.region)",
-        ]
-        for d in r.key.dimensions { meta["dim_\(d.name)"] = "\(d.value)" }
-        if let a = t.alert {
-            meta["kind"] = "\(a.rule.kind.name.rawValue)"
-            if let p = a.outcome.period { meta["period"] = "\(p)" }
-            if let v = a.outcome.value { meta["value"] = "\(MessageRenderer.number(v))" }
-            if let tv = a.outcome.targetValue, let t = a.rule.target {
-                meta["target"] = "\(t.comparison.rawValue)\(MessageRenderer.number(tv)) \(t.scope == .everyYear ? "every year" : "by \(t.year)")"
+    /// Logs the next stored events up to `end` (at most `batch`): appended to `events.jsonl` (one fsync) when not
+    /// there yet, then sent to the journal when not sent yet. Returns how many events were read (0: caught up).
+    @discardableResult
+    private func catchUpLogs(upTo end: Int64, batch: Int) throws -> Int {
+        let from = min(eventLogSeq, journalSeq)
+        guard from < end else { return 0 }
+        let events = try store.events(after: from, limit: batch).prefix { $0.seq <= end }
+        let unlogged = events.filter { $0.seq > eventLogSeq }
+        try eventLog.append(unlogged.map(EventLog.line))
+        if let last = unlogged.last { eventLogSeq = last.seq }
+        for e in events where e.seq > journalSeq {
+            do {
+                try AlertAnnouncement(e, ruleSet: ruleSet).send(to: logger)
+            } catch {
+                logger.error("stored event \(e.seq) cannot be sent to the journal: its alert object is unreadable (\(error))",
+                    metadata: ["MESSAGE_ID": "\(MessageID.ingestFailed)", "reason": "\(error)", "event_seq": "\(e.seq)"])
             }
-            if let f = a.outcome.forecast {
-                if let v = f.value { meta["forecast"] = "\(MessageRenderer.number(v))" }
-                if let p = f.pMeet { meta["p_meet"] = "\(String(format: "%.4f", p))" }
-                meta["status"] = "\(f.status.rawValue)"
-            }
-            if let d = a.rule.department { meta["department"] = "\(d)" }
+            journalSeq = e.seq
         }
-        if let rule = ruleSet.rule(r.rule)?.1 {
-            meta["kind"] = meta["kind"] ?? "\(rule.kind.name.rawValue)"
-            if let d = rule.department { meta["department"] = meta["department"] ?? "\(d)" }
-        }
-        switch t.change {
-        case .firing:
-            let level: Logger.Level = r.severity == .critical ? .critical : r.severity == .warning ? .warning : .info
-            logger.log(level: level, "\(r.message ?? "")", metadata: meta)
-        case .resolved:
-            logger.notice("已解除：\(r.message ?? "")", metadata: meta)
+        return events.count
+    }
+
+    /// Stores how far the journal has been sent, when that moved since it was last stored.
+    private func saveJournalMark() {
+        guard journalSeq != journalMarkSaved else { return }
+        do {
+            try store.setMeta(Store.journalMarkKey, "\(journalSeq)")
+            journalMarkSaved = journalSeq
+        } catch {
+            logger.warning("could not store how far the journal has been sent: \(error); a restart may send some alerts again",
+                metadata: ["reason": "\(error)"])
         }
     }
 
@@ -452,12 +436,6 @@ actor WarnDaemon: SubmissionHandler {
         try? store.setMeta("report_watermark", "\(lastEventSeq)")
         resolvedSinceWatermark = []
         watermarkGeneration += 1
-    }
-
-    private func catchUpEventLog() throws {
-        eventLogSeq = try eventLog.repair()
-        try appendEventLog()
-        lastEventSeq = eventLogSeq
     }
 
     /// Appends to `events.jsonl` every stored event after the last one in it, read back from the store in batches
@@ -527,7 +505,13 @@ actor WarnDaemon: SubmissionHandler {
 
     /// Before exit: every transition is in the journal and the alert files reflect the last state.
     func shutdown() async {
-        announceBacklogNow()
+        do {
+            try catchUpLogsNow()
+        } catch {
+            logger.error("could not log the stored events before stopping: \(error); the next start logs them",
+                metadata: ["MESSAGE_ID": "\(MessageID.ingestFailed)", "reason": "\(error)"])
+        }
+        saveJournalMark()
         await flushAlertFiles()
         refreshDatasetSnapshot()
     }

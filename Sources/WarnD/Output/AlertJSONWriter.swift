@@ -19,10 +19,26 @@ enum AlertJSONWriter {
         return w.out
     }
 
-    /// A compact object of string values (the `resolved` event payload).
+    /// A compact object of string values.
     static func compact(_ object: [String: String]) -> [UInt8] {
         var w = Writer(indent: nil)
         w.dictionary(object)
+        return w.out
+    }
+
+    /// A compact object of string values and, under `"dimensions"`, an object of them (the `resolved` event
+    /// payload).
+    static func compact(_ object: [String: String], dimensions: [String: String]) -> [UInt8] {
+        var w = Writer(indent: nil)
+        w.open(0x7B)
+        var keys = object.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        let at = keys.firstIndex { !$0.utf8.lexicographicallyPrecedes("dimensions".utf8) } ?? keys.endIndex
+        keys.insert("dimensions", at: at)
+        for k in keys {
+            w.dynamicKey(k)
+            if k == "dimensions" { w.dictionary(dimensions) } else { w.string(object[k]!) }
+        }
+        w.close(0x7D)
         return w.out
     }
 

@@ -305,10 +305,15 @@ final class Store: Sendable {
     /// JSON payloads, which held at once were gigabytes (issue 4).
     /// Their lines for `events.jsonl` are read back with ``events(after:limit:)``. Both statements are prepared
     /// once per transaction.
+    ///
+    /// `journalMark`, when given, is stored as ``journalMarkKey`` in the same transaction: the daemon saves how far
+    /// the journal has been sent with each recording, at no cost of a commit of its own.
     func record(
-        _ changed: [AlertTracker.Record], eventCount: Int, event: @escaping @Sendable (Int) -> NewEvent
+        _ changed: [AlertTracker.Record], eventCount: Int, journalMark: Int64? = nil,
+        event: @escaping @Sendable (Int) -> NewEvent
     ) throws -> Int64? {
         try pool.write { db in
+            if let journalMark { try Self.setMeta(db, Self.journalMarkKey, "\(journalMark)") }
             let upsert = try db.cachedStatement(sql: """
                 INSERT INTO alert (id, rule, plan, series_key, state, severity, message, since)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
@@ -421,14 +426,25 @@ final class Store: Sendable {
         Event(seq: row[0], at: row[1], alertID: row[2], change: row[3], payload: row[4])
     }
 
+    /// The sequence number of the last event stored (0 when none).
+    func lastEventSeq() throws -> Int64 {
+        try pool.read { db in try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(seq), 0) FROM alert_event") ?? 0 }
+    }
+
+    /// The `meta` key of the sequence number of the last event sent to the journal: the events after it are sent by
+    /// the daemon's next start (those `warnd import` recorded, or those of a daemon that stopped before sending them).
+    static let journalMarkKey = "journal_seq"
+
     func meta(_ key: String) throws -> String? {
         try pool.read { db in try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [key]) }
     }
 
     func setMeta(_ key: String, _ value: String) throws {
-        try pool.write { db in
-            try db.execute(sql: "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                arguments: [key, value])
-        }
+        try pool.write { db in try Self.setMeta(db, key, value) }
+    }
+
+    private static func setMeta(_ db: Database, _ key: String, _ value: String) throws {
+        try db.execute(sql: "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            arguments: [key, value])
     }
 }
