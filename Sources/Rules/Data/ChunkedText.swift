@@ -76,11 +76,18 @@ extension ObservationParser {
         let (range, firstLine) = chunks.parts[index]
         var bytes = Array(chunks.text[chunks.header])
         bytes.append(contentsOf: chunks.text[range])
-        var parsed = bytes.withUnsafeBufferPointer { text in
-            var session = ParseSession(catalog: catalog, regions: regions, file: chunks.file, text: text, maxErrors: maxErrors)
+        return parse(csvPart: bytes, firstLine: firstLine, file: chunks.file, encoding: chunks.encoding)
+    }
+
+    /// Parses part of a CSV file: `text` is its header line followed by whole lines of it (decoded, UTF-8), the
+    /// first of them line `firstLine` of the file. Rows carry the file's line numbers; errors are only informative,
+    /// as for ``parse(part:of:)``.
+    public func parse(csvPart text: [UInt8], firstLine: Int, file: String, encoding: DataFileDecoder.Encoding) -> ParsedData {
+        var parsed = text.withUnsafeBufferPointer { text in
+            var session = ParseSession(catalog: catalog, regions: regions, file: file, text: text, maxErrors: maxErrors)
             var reader = CSVReader(text)
             reader.run(into: &session)
-            return session.finish(encoding: chunks.encoding.rawValue, format: .csv)
+            return session.finish(encoding: encoding.rawValue, format: .csv)
         }
         // The part's second line (its first row) is the file's `firstLine`.
         let shift = Int32(firstLine - 2)

@@ -40,6 +40,10 @@ struct EvalCommand: ParsableCommand {
     @Flag(help: "Print to stderr how long loading the rules, parsing the data and evaluating took (benchmarks).")
     var timings = false
 
+    /// CSV files above twice this size are parsed a part of about this size at a time (hidden: tests make it small).
+    @Option(help: .hidden)
+    var partBytes = 4 << 20
+
     enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
         case text, json
     }
@@ -62,7 +66,7 @@ struct EvalCommand: ParsableCommand {
         let ruleSet = try rulesOptions.load()
         let t1 = clock.now
         let c1 = Self.cpuTime()
-        let data = try loadData(ruleSet)
+        let (data, parts) = try loadData(ruleSet)
         let t2 = clock.now
         let c2 = Self.cpuTime()
         if let backtest, let range = BacktestRange(backtest) {
@@ -95,7 +99,7 @@ struct EvalCommand: ParsableCommand {
             Terminal.err("timings: rules_ms=\(ms(t1 - t0)) \(source)_ms=\(ms(t2 - t1)) eval_ms=\(ms(t3 - t2)) "
                 + "\(source)_cpu_ms=\(String(format: "%.1f", c2 - c1)) eval_cpu_ms=\(String(format: "%.1f", c3 - c2)) "
                 + "rules=\(ruleSet.ruleCount) series=\(data.count) points=\(points) outcomes=\(result.checkCount) "
-                + "alerts=\(result.alerts.count) " + incremental)
+                + "alerts=\(result.alerts.count) " + incremental + (stateDirectory == nil ? "parts=\(parts) " : ""))
         }
         if let explain {
             let text = Explanation(ruleSet: ruleSet).render(result, rule: explain)
@@ -120,10 +124,13 @@ struct EvalCommand: ParsableCommand {
 extension EvalCommand {
     /// The data to evaluate: the files of --data, or everything stored in --state-dir's store, loaded as the daemon
     /// loads it before READY (so `warnd eval --state-dir S --timings` measures a cold evaluation from the store).
-    func loadData(_ ruleSet: RuleSet) throws -> Dataset {
-        guard let stateDirectory else { return try dataOptions.load(catalog: ruleSet.catalog, regions: ruleSet.regions) }
+    /// `parts`: how many parts of big files were parsed one at a time (``DataOptions/loadInParts``).
+    func loadData(_ ruleSet: RuleSet) throws -> (Dataset, parts: Int) {
+        guard let stateDirectory else {
+            return try dataOptions.loadInParts(catalog: ruleSet.catalog, regions: ruleSet.regions, partBytes: partBytes)
+        }
         do {
-            return try Store(path: stateDirectory + "/warnd.sqlite", readOnly: true).loadDataset()
+            return (try Store(path: stateDirectory + "/warnd.sqlite", readOnly: true).loadDataset(), 0)
         } catch let error as StoreError {
             Terminal.err("warnd: \(error)")
             throw ExitCode(1)
