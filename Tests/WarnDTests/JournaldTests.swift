@@ -78,6 +78,9 @@ import Testing
         #expect(hiv.field("WARND_TARGET") == "<=2 every year")
         #expect(hiv.field("WARND_DEPARTMENT") == "县卫生健康局")
         #expect(hiv.field("WARND_ALERT_ID")?.count == 16)
+        // Each entry names its event's line in events.jsonl; the file's order is the journal's.
+        let seqs = entries.compactMap { $0.field("WARND_EVENT_SEQ").flatMap { Int($0) } }
+        #expect(seqs == Array(1...firing.count), "\(seqs)")
         // The rural breakdown is its own alert, its dimension a field of its own.
         #expect(firing.contains { $0.field("WARND_RULE") == "t-hiv" && $0.field("WARND_DIM_AREA") == "农村" })
         let forecast = try #require(firing.first { $0.field("WARND_RULE") == "t-mmr/forecast" })
