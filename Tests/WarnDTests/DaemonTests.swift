@@ -340,6 +340,30 @@ struct DaemonFixture {
         #expect(f.log.with(MessageID.alertFiring).count == 1, "the journal mark was stored at shutdown")
     }
 
+    @Test func aSubmissionDuringTheCatchUpKeepsTheOrderOfEventsInTheJournalAndTheFile() async throws {
+        let f = try DaemonFixture()
+        try Self.imported(f, Self.breachCSV)
+        // 5 000 stored events not yet logged (as a daemon that stopped before logging them leaves them): batches.
+        do {
+            let store = try Store(path: f.config.database)
+            _ = try store.record([], eventCount: 5_000) { i in
+                Store.NewEvent(at: "t", alertID: String(format: "%016x", i), change: "resolved", rule: "t-hiv",
+                    severity: "critical", payload: #"{"dimensions":{},"id":"\#(String(format: "%016x", i))","indicator":"hiv_mother_to_child_transmission_rate","message":"m\#(i)","plan":"t-women","region":"测试县","rule":"t-hiv","severity":"critical","state":"resolved"}"#)
+            }
+            try store.setMeta(Store.journalMarkKey, "0")
+        }
+        let d = try f.daemon()
+        try await d.start(announceLater: true)
+        async let caughtUp: Void = d.catchUpLogs()
+        #expect(await d.handle(DaemonFixture.submission("revision.csv", Self.revisionCSV)) == .accepted(rows: 1, series: 1))
+        await caughtUp
+        await d.shutdown()
+        let sent = f.log.entries.compactMap { $0.metadata["event_seq"].flatMap { Int($0) } }
+        #expect(sent == Array(1...5_002), "each once, in order: \(sent.count) sent")
+        #expect(f.events.compactMap { $0["seq"] as? Int } == Array(1...5_002))
+        #expect(f.log.entries.first { $0.metadata["event_seq"] == "17" }?.message == "已解除：m16")
+    }
+
     @Test func whatAnImportRecordedIsLoggedByTheNextStartWhichEvaluatesNothingNew() async throws {
         let f = try DaemonFixture()
         let csv = f.dir.url.appendingPathComponent("history.csv").path

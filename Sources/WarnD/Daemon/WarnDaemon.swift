@@ -337,18 +337,56 @@ actor WarnDaemon: SubmissionHandler {
     /// Sends the stored events not yet in `events.jsonl` or the journal (``start(announceLater:)``), 2 000 at a
     /// time, letting submissions, reloads and the watchdog in between (each of which first logs what is left, in
     /// order). Logs once when done.
+    ///
+    /// Each batch is read and its journal entries made from the events' JSON on another thread while the batch
+    /// before is logged: after a national import that is 518 674 alert objects decoded, ≈ 7 s of CPU.
     func catchUpLogs() async {
         let started = ContinuousClock.now
         let (fromJournal, fromLog) = (journalSeq, eventLogSeq)
+        var ahead: Task<LogBatch, any Error>?
         do {
-            while try catchUpLogs(upTo: lastEventSeq, batch: 2_000) > 0 { await Task.yield() }
+            while true {
+                let from = min(eventLogSeq, journalSeq)
+                guard from < lastEventSeq else { break }
+                let batch = try await (ahead ?? prepare(after: from)).value
+                ahead = nil
+                // Logged meanwhile (a submission logs what is left first): nothing of it, or part of it, is logged here.
+                guard let last = batch.events.last else { break }
+                if last.seq < lastEventSeq { ahead = prepare(after: last.seq) }
+                try log(batch)
+                await Task.yield()
+            }
         } catch {
             logger.error("could not log the stored events: \(error); the next evaluation tries again",
                 metadata: ["MESSAGE_ID": "\(MessageID.ingestFailed)", "reason": "\(error)"])
         }
+        ahead?.cancel()
         saveJournalMark()
         guard journalSeq > fromJournal || eventLogSeq > fromLog else { return }
         logger.info("stored transitions logged: \(journalSeq - fromJournal) sent to the journal, \(eventLogSeq - fromLog) appended to events.jsonl, in \(RunCommand.milliseconds(ContinuousClock.now - started)) ms")
+    }
+
+    /// Stored events with the journal entries of those not yet sent (`nil` for the others).
+    private struct LogBatch: Sendable {
+        var events: [Store.Event]
+        var entries: [Result<AlertAnnouncement, any Error>?]
+    }
+
+    /// The next 2 000 stored events after `seq`, read and made ready on another thread.
+    private func prepare(after seq: Int64) -> Task<LogBatch, any Error> {
+        let (store, ruleSet, journalSeq) = (self.store, self.ruleSet, self.journalSeq)
+        return Task.detached {
+            try Self.batch(store: store, ruleSet: ruleSet, after: seq, limit: 2_000, upTo: .max, journalSeq: journalSeq)
+        }
+    }
+
+    private static func batch(store: Store, ruleSet: RuleSet, after seq: Int64, limit: Int, upTo end: Int64,
+        journalSeq: Int64) throws -> LogBatch
+    {
+        let events = Array(try store.events(after: seq, limit: limit).prefix { $0.seq <= end })
+        return LogBatch(events: events, entries: events.map { e in
+            e.seq > journalSeq ? Result { try AlertAnnouncement(e, ruleSet: ruleSet) } : nil
+        })
     }
 
     /// Logs every stored event not yet in `events.jsonl` or the journal, now.
@@ -356,26 +394,32 @@ actor WarnDaemon: SubmissionHandler {
         while try catchUpLogs(upTo: lastEventSeq, batch: 10_000) > 0 {}
     }
 
-    /// Logs the next stored events up to `end` (at most `batch`): appended to `events.jsonl` (one fsync) when not
-    /// there yet, then sent to the journal when not sent yet. Returns how many events were read (0: caught up).
+    /// Logs the next stored events up to `end` (at most `batch`), on this thread. Returns how many events were read
+    /// (0: caught up).
     @discardableResult
     private func catchUpLogs(upTo end: Int64, batch: Int) throws -> Int {
         let from = min(eventLogSeq, journalSeq)
         guard from < end else { return 0 }
-        let events = try store.events(after: from, limit: batch).prefix { $0.seq <= end }
-        let unlogged = events.filter { $0.seq > eventLogSeq }
+        let b = try Self.batch(store: store, ruleSet: ruleSet, after: from, limit: batch, upTo: end, journalSeq: journalSeq)
+        try log(b)
+        return b.events.count
+    }
+
+    /// Appends the batch's events not yet in `events.jsonl` (one fsync), then sends those not yet sent to the journal.
+    private func log(_ b: LogBatch) throws {
+        let unlogged = b.events.filter { $0.seq > eventLogSeq }
         try eventLog.append(unlogged.map(EventLog.line))
         if let last = unlogged.last { eventLogSeq = last.seq }
-        for e in events where e.seq > journalSeq {
+        // Each of these has its entry: it was made for every event past the mark, and the mark only moves forward.
+        for (e, entry) in zip(b.events, b.entries) where e.seq > journalSeq {
             do {
-                try AlertAnnouncement(e, ruleSet: ruleSet).send(to: logger)
+                try entry?.get().send(to: logger)
             } catch {
                 logger.error("stored event \(e.seq) cannot be sent to the journal: its alert object is unreadable (\(error))",
                     metadata: ["MESSAGE_ID": "\(MessageID.ingestFailed)", "reason": "\(error)", "event_seq": "\(e.seq)"])
             }
             journalSeq = e.seq
         }
-        return events.count
     }
 
     /// Stores how far the journal has been sent, when that moved since it was last stored.
