@@ -55,15 +55,26 @@ struct EventLog: Sendable {
         return (object?["seq"] as? NSNumber)?.int64Value ?? 0
     }
 
-    /// Appends lines and fsyncs.
-    func append(_ lines: [String]) throws {
+    /// Appends lines and fsyncs (`sync`), or leaves them to the next ``sync()``.
+    func append(_ lines: [String], sync: Bool = true) throws {
         guard !lines.isEmpty else { return }
-        try append { write in try write(lines) }
+        try append(sync: sync) { write in try write(lines) }
+    }
+
+    /// Makes every line appended so far durable.
+    func sync() throws {
+        let fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC)
+        guard fd >= 0 else {
+            if errno == ENOENT { return }
+            throw AtomicFile.IOError(path: path, operation: "open", errno: errno)
+        }
+        defer { close(fd) }
+        guard fsync(fd) == 0 else { throw AtomicFile.IOError(path: path, operation: "fsync", errno: errno) }
     }
 
     /// Appends the lines `produce` hands over, batch by batch, and fsyncs once at the end: a first start after a
     /// bulk import appends ≈ 520 000 events, which must not be held at once (issue 4).
-    func append(_ produce: (_ write: ([String]) throws -> Void) throws -> Void) throws {
+    func append(sync: Bool = true, _ produce: (_ write: ([String]) throws -> Void) throws -> Void) throws {
         let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o640)
         guard fd >= 0 else { throw AtomicFile.IOError(path: path, operation: "open", errno: errno) }
         defer { close(fd) }
@@ -79,7 +90,7 @@ struct EventLog: Sendable {
             try AtomicFile.writeAll(fd, bytes, path: path)
             wrote = true
         }
-        guard !wrote || fsync(fd) == 0 else { throw AtomicFile.IOError(path: path, operation: "fsync", errno: errno) }
+        guard !wrote || !sync || fsync(fd) == 0 else { throw AtomicFile.IOError(path: path, operation: "fsync", errno: errno) }
     }
 
     /// One line: `{"seq":…,"at":…,"change":…,"alert":{…}}`.
