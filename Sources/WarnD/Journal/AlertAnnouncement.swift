@@ -28,7 +28,8 @@ struct AlertAnnouncement: Sendable, Equatable {
                     scope: target.scope.rawValue)
             }
             if let f = o.forecast {
-                p.forecast = .init(value: AlertJSON.round(f.value), pMeet: AlertJSON.round(f.pMeet), status: f.status.rawValue)
+                p.forecast = .init(method: f.method.rawValue, year: f.year, value: AlertJSON.round(f.value),
+                    pMeet: AlertJSON.round(f.pMeet), status: f.status.rawValue)
             }
             p.department = a.rule.department
         }
@@ -93,27 +94,10 @@ struct AlertAnnouncement: Sendable, Equatable {
         var kind: String?
         var period: String?
         var value: Double?
-        var target: TargetFields?
-        var forecast: ForecastFields?
+        /// Decoded with the types that encode them, so the two cannot drift apart.
+        var target: AlertJSON.TargetObject?
+        var forecast: AlertJSON.ForecastObject?
         var department: String?
-
-        struct TargetFields: Decodable {
-            var op: String
-            var value: Double?
-            var year: Int
-            var scope: String
-        }
-
-        struct ForecastFields: Decodable {
-            var value: Double?
-            var pMeet: Double?
-            var status: String
-
-            enum CodingKeys: String, CodingKey {
-                case value, status
-                case pMeet = "p_meet"
-            }
-        }
 
         init(id: String, rule: String, severity: String, plan: String, indicator: String, region: String,
             dimensions: [String: String], message: String)

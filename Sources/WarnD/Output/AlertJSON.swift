@@ -24,7 +24,7 @@ enum AlertJSON {
         var pending = 0
     }
 
-    struct TargetObject: Encodable {
+    struct TargetObject: Codable {
         var op: String
         var value: Double?
         var year: Int
@@ -38,7 +38,7 @@ enum AlertJSON {
         }
     }
 
-    struct ForecastObject: Encodable {
+    struct ForecastObject: Codable {
         var method: String
         var year: Int
         var value: Double?
