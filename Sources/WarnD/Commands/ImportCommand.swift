@@ -164,14 +164,26 @@ struct ImportCommand: ParsableCommand {
     private func recordAlertState(store: Store, ruleSet: RuleSet, snapshot: String) throws {
         ProcessMemory.releaseFreeMemory()
         let started = ContinuousClock.now
-        let dataset = try store.loadDataset()
-        let loaded = ContinuousClock.now
-        let day = now.flatMap(CivilDate.init) ?? CivilDate.today()
-        let result = Evaluator(ruleSet: ruleSet).evaluate(dataset, at: EvaluationTime(at: nil, now: day), only: nil,
-            keeping: .alerts)
-        let evaluated = ContinuousClock.now
         var tracker = AlertTracker(records: try store.alertRecords())
-        tracker.shareKeys(with: dataset)
+        let result: Evaluator.Result
+        let series: Int
+        var (loaded, evaluated) = (started, started)
+        // The dataset (≈ 490 MiB at national scale) is let go before the recording, which then holds the alerts,
+        // their transitions and new records: together they were the import's peak. The snapshot matches the store
+        // whether or not the recording follows (it records alert state only).
+        do {
+            let dataset = try store.loadDataset()
+            loaded = ContinuousClock.now
+            let day = now.flatMap(CivilDate.init) ?? CivilDate.today()
+            result = Evaluator(ruleSet: ruleSet).evaluate(dataset, at: EvaluationTime(at: nil, now: day), only: nil,
+                keeping: .alerts)
+            evaluated = ContinuousClock.now
+            tracker.shareKeys(with: dataset)
+            try DatasetSnapshot.write(dataset, to: snapshot, store: store)
+            series = dataset.count
+        }
+        ProcessMemory.releaseFreeMemory()
+        let written = ContinuousClock.now
         // The events recorded before this import were sent by the daemon that recorded them; those recorded here are
         // after the mark, so the daemon's next start sends them.
         if try store.meta(Store.journalMarkKey) == nil {
@@ -179,13 +191,11 @@ struct ImportCommand: ParsableCommand {
         }
         let recorded = try AlertRecording.record(result, complete: true, tracker: &tracker, store: store,
             now: WarnDaemon.timestamp())
-        let stored = ContinuousClock.now
-        try DatasetSnapshot.write(dataset, to: snapshot, store: store)
         let firing = result.alerts.count { $0.state == .firing }
-        print("evaluated: \(dataset.count) series, \(result.alerts.count) alerts (\(firing) firing); "
+        print("evaluated: \(series) series, \(result.alerts.count) alerts (\(firing) firing); "
             + "\(recorded.transitions.count) transitions recorded, sent to the journal and events.jsonl by the daemon once it runs; "
             + "load \(Self.format(Self.seconds(loaded - started))) s, evaluate \(Self.format(Self.seconds(evaluated - loaded))) s, "
-            + "record \(Self.format(Self.seconds(stored - evaluated))) s, snapshot \(Self.format(Self.seconds(ContinuousClock.now - stored))) s")
+            + "snapshot \(Self.format(Self.seconds(written - evaluated))) s, record \(Self.format(Self.seconds(ContinuousClock.now - written))) s")
     }
 
     private enum Outcome {
