@@ -27,7 +27,15 @@ final class BackgroundThread: @unchecked Sendable {
     init(name: String, nice: Int32) {
         let queue = self.queue
         let thread = Thread {
+            // Also told to the kernel directly: Foundation applies `Thread.name` to the thread only when it already
+            // knows its own pthread, which it may not yet when the thread starts (CI once saw the creator's name).
             Thread.current.name = name
+            let fd = open("/proc/thread-self/comm", O_WRONLY | O_CLOEXEC)
+            if fd >= 0 {
+                let bytes = Array(name.utf8.prefix(15))
+                _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+                close(fd)
+            }
             // `who` 0 is the calling thread: Linux keeps a nice value per thread.
             let which = __priority_which_t(PRIO_PROCESS.rawValue)
             errno = 0
