@@ -19,17 +19,14 @@ enum AlertJSONWriter {
         return w.out
     }
 
-    /// A compact object of string values.
-    static func compact(_ object: [String: String]) -> [UInt8] {
+    /// A compact object of string values and, when given, under `"dimensions"` an object of them (the `resolved`
+    /// event payload).
+    static func compact(_ object: [String: String], dimensions: [String: String]? = nil) -> [UInt8] {
         var w = Writer(indent: nil)
-        w.dictionary(object)
-        return w.out
-    }
-
-    /// A compact object of string values and, under `"dimensions"`, an object of them (the `resolved` event
-    /// payload).
-    static func compact(_ object: [String: String], dimensions: [String: String]) -> [UInt8] {
-        var w = Writer(indent: nil)
+        guard let dimensions else {
+            w.dictionary(object)
+            return w.out
+        }
         w.open(0x7B)
         var keys = object.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
         let at = keys.firstIndex { !$0.utf8.lexicographicallyPrecedes("dimensions".utf8) } ?? keys.endIndex
