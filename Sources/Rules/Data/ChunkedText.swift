@@ -29,7 +29,7 @@ public struct ChunkedText: Sendable {
             let decoded = try? DataFileDecoder.decode(bytes, file: file), decoded.problems.isEmpty
         else { return nil }
         let text = decoded.utf8
-        let quote = UInt8(ascii: "\""), cr = UInt8(ascii: "\r"), lf = UInt8(ascii: "\n")
+        let lf = UInt8(ascii: "\n")
         let cut: (header: Range<Int>, parts: [(Range<Int>, Int)])? = text.withUnsafeBufferPointer { buffer in
             guard let base = buffer.baseAddress else { return nil }
             let n = buffer.count
@@ -39,13 +39,7 @@ public struct ChunkedText: Sendable {
                 guard from < limit, let p = memchr(base + from, Int32(byte), limit - from) else { return nil }
                 return UnsafeRawPointer(p) - UnsafeRawPointer(base)
             }
-            if find(quote, from: 0) != nil { return nil }
-            // A CR is only allowed as part of CRLF.
-            var k = find(cr, from: 0)
-            while let i = k {
-                guard i + 1 < n, buffer[i + 1] == lf else { return nil }
-                k = find(cr, from: i + 1)
-            }
+            guard cutsAtAnyLine(buffer) else { return nil }
             guard let headerEnd = find(lf, from: 0), headerEnd > 0 else { return nil }
             var parts: [(Range<Int>, Int)] = []
             var start = headerEnd + 1
@@ -66,6 +60,22 @@ public struct ChunkedText: Sendable {
         guard let (header, parts) = cut else { return nil }
         guard parts.count > 1 else { return nil }
         return ChunkedText(file: file, encoding: decoded.encoding, text: text, header: header, parts: parts)
+    }
+}
+
+extension ChunkedText {
+    /// Whether `text` can be cut at any line break without changing what the CSV parser reads: no quote character
+    /// (a quoted field may hold a line break) and a CR only as part of CRLF (line numbering would need it).
+    public static func cutsAtAnyLine(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let base = text.baseAddress, !text.isEmpty else { return true }
+        if memchr(base, Int32(UInt8(ascii: "\"")), text.count) != nil { return false }
+        var from = 0
+        while from < text.count, let p = memchr(base + from, Int32(UInt8(ascii: "\r")), text.count - from) {
+            let i = UnsafeRawPointer(p) - UnsafeRawPointer(base)
+            guard i + 1 < text.count, text[i + 1] == UInt8(ascii: "\n") else { return false }
+            from = i + 1
+        }
+        return true
     }
 }
 

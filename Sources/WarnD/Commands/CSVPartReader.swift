@@ -65,7 +65,7 @@ struct CSVPartReader {
                 throw Stop.parseWhole
             }
             guard decoded.encoding == .utf8, decoded.problems.isEmpty, !decoded.hadByteOrderMark,
-                Self.qualifies(decoded.utf8)
+                decoded.utf8.withUnsafeBufferPointer(ChunkedText.cutsAtAnyLine)
             else { throw Stop.parseWhole }
             try body(decoded.utf8, line)
             line += decoded.utf8.withUnsafeBufferPointer { Self.count(0x0A, in: $0) } - 1
@@ -77,21 +77,6 @@ struct CSVPartReader {
                 _ = madvise(base + released, done - released, MADV_DONTNEED)
                 released = done
             }
-        }
-    }
-
-    /// No quote character, and a CR only before an LF.
-    private static func qualifies(_ text: [UInt8]) -> Bool {
-        text.withUnsafeBufferPointer { t in
-            guard let b = t.baseAddress, !t.isEmpty else { return true }
-            if memchr(b, 0x22, t.count) != nil { return false }
-            var from = 0
-            while from < t.count, let p = memchr(b + from, 0x0D, t.count - from) {
-                let i = UnsafeRawPointer(p) - UnsafeRawPointer(b)
-                guard i + 1 < t.count, t[i + 1] == 0x0A else { return false }
-                from = i + 1
-            }
-            return true
         }
     }
 
